@@ -1,0 +1,1 @@
+"""HTTP service of quyhoach: OGC APIs, statistics and maps."""

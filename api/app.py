@@ -1,0 +1,71 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse
+
+from api.errors import STATUS_CODES, add_exception_handlers
+from api.routes import collections, health, stats, tiles
+from api.settings import Settings
+from gis.db import make_engine
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service; tests pass their own settings."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.engine = make_engine(settings)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="quyhoach",
+        description="Quy hoạch — planning layers of Hanoi's districts over OGC APIs and maps.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    add_exception_handlers(app, STATUS_CODES)
+    for module in (health, collections, tiles, stats):
+        app.include_router(module.router)
+
+    @app.get("/", summary="Landing page", tags=["OGC API – Features"])
+    def landing(request: Request) -> Response:
+        """Landing page: JSON by default, HTML for a browser (or f=html)."""
+        fmt = request.query_params.get("f")
+        wants_html = fmt == "html" or (fmt is None and "text/html" in request.headers.get("accept", ""))
+        if wants_html:
+            return HTMLResponse(LANDING_HTML)
+        base = str(request.base_url).rstrip("/")
+        return Response(orjson.dumps({
+            "title": "quyhoach — Quy hoạch đô thị",
+            "description": "Lớp dữ liệu quy hoạch của các quận Hà Nội / Planning layers of Hanoi's districts",
+            "links": [
+                {"rel": "self", "type": "application/json", "href": f"{base}/"},
+                {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
+                 "href": f"{base}/openapi.json"},
+                {"rel": "service-doc", "type": "text/html", "href": f"{base}/docs"},
+                {"rel": "conformance", "type": "application/json", "href": f"{base}/conformance"},
+                {"rel": "data", "type": "application/json", "href": f"{base}/collections"},
+            ],
+        }), media_type="application/json")
+
+    return app
+
+
+LANDING_HTML = (
+    "<!doctype html><html lang='vi'><meta charset='utf-8'><title>quyhoach</title>"
+    "<h1>quyhoach — Quy hoạch đô thị</h1>"
+    "<ul><li><a href='/map'>Bản đồ / Map</a></li>"
+    "<li><a href='/collections'>Lớp dữ liệu / Collections</a></li>"
+    "<li><a href='/stats/clearance'>Thống kê GPMB / Clearance statistics</a></li>"
+    "<li><a href='/health'>Health</a></li><li><a href='/docs'>API</a></li></ul></html>"
+)

@@ -1,0 +1,133 @@
+"""The `quyhoach` command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+
+from api.settings import get_settings
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Quyhoach: spatial planning service for Hanoi's districts."""
+
+
+@main.group()
+def db() -> None:
+    """The database: the project's own PostGIS cluster, or DATABASE_URL."""
+
+
+@db.command("up")
+def db_up() -> None:
+    """Initialise and start the project-local cluster (unless DATABASE_URL is set)."""
+    from gis.cluster import ClusterError, cluster_from, up
+
+    settings = get_settings()
+    if settings.database_url:
+        click.echo("DATABASE_URL is set; the local cluster is not needed.")
+        return
+    try:
+        url = up(cluster_from(settings))
+    except ClusterError as exc:
+        _fail(str(exc))
+    click.echo(f"PostGIS cluster up: {url}")
+
+
+@db.command("down")
+def db_down() -> None:
+    """Stop the project-local cluster."""
+    from gis.cluster import ClusterError, cluster_from, down
+
+    try:
+        stopped = down(cluster_from(get_settings()))
+    except ClusterError as exc:
+        _fail(str(exc))
+    click.echo("PostGIS cluster stopped." if stopped else "PostGIS cluster was not running.")
+
+
+@db.command("url")
+def db_url() -> None:
+    """Print the database URL in use."""
+    from gis.db import database_url, libpq_url
+
+    click.echo(libpq_url(database_url(get_settings())))
+
+
+@db.command("migrate")
+def db_migrate() -> None:
+    """Apply the schema migrations (the PostGIS extension included)."""
+    from gis.db import make_engine
+    from layers.migrate import current, upgrade
+
+    engine = make_engine(get_settings())
+    upgrade(engine)
+    click.echo(f"Schema at revision {current(engine)}.")
+    engine.dispose()
+
+
+@main.command("load-sample")
+@click.option("--if-empty", is_flag=True, help="Load only when the layers hold no data yet.")
+def load_sample_cmd(if_empty: bool) -> None:
+    """Load the Long Biên and Hai Bà Trưng sample (replaces the layers' contents)."""
+    from gis.db import make_engine
+    from layers.sample import load_sample
+
+    engine = make_engine(get_settings())
+    counts = load_sample(engine, if_empty=if_empty)
+    if counts is None:
+        click.echo("Layers already hold data; sample not loaded.")
+    else:
+        click.echo("Sample loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    engine.dispose()
+
+
+@main.command("report")
+@click.option("--district", required=True, help="District slug, e.g. long-bien.")
+@click.option("--ward", default=None, help="Restrict to one ward (its name).")
+@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
+def report_cmd(
+    district: str, ward: str | None, date_from: dt.datetime, date_to: dt.datetime, fmt: str, lang: str
+) -> None:
+    """Clearance progress of a district for a period, computed from the data."""
+    from gis.db import make_engine
+    from layers.queries import clearance_stats
+    from layers.reports import render_text
+
+    if date_to < date_from:
+        _fail("--to is before --from")
+    engine = make_engine(get_settings())
+    with engine.connect() as conn:
+        body = clearance_stats(conn, district, date_from.date(), date_to.date(), ward)
+    engine.dispose()
+    if fmt == "json":
+        click.echo(body)
+    else:
+        import orjson
+
+        click.echo(render_text(orjson.loads(body), lang))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+@click.option("--workers", default=1, type=int)
+def serve_cmd(host: str, port: int, workers: int) -> None:
+    """Serve the API and the map."""
+    import uvicorn
+
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+if __name__ == "__main__":
+    main()

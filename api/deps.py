@@ -1,0 +1,54 @@
+"""Annotated dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection
+
+from api.errors import NotFoundError
+from api.settings import Settings
+from layers.registry import LAYERS, LayerSpec
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was built with."""
+    return request.app.state.settings
+
+
+def get_conn(request: Request) -> Iterator[Connection]:
+    """A pooled connection for the request."""
+    with request.app.state.engine.connect() as conn:
+        yield conn
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ConnDep = Annotated[Connection, Depends(get_conn)]
+
+
+def get_layer(collection_id: str) -> LayerSpec:
+    """The layer of a collection id, or a 404 that names the known ones."""
+    spec = LAYERS.get(collection_id)
+    if spec is None:
+        known = ", ".join(LAYERS)
+        raise NotFoundError(
+            f"Không có lớp dữ liệu '{collection_id}'. Các lớp: {known}.",
+            f"Unknown collection '{collection_id}'. Collections: {known}.",
+        )
+    return spec
+
+
+def get_lang(request: Request) -> str:
+    """The reader's language: ?lang=, then Accept-Language, then the default (Vietnamese)."""
+    lang = request.query_params.get("lang")
+    if lang in ("vi", "en"):
+        return lang
+    if request.headers.get("accept-language", "").lower().startswith("en"):
+        return "en"
+    return request.app.state.settings.default_lang
+
+
+LayerDep = Annotated[LayerSpec, Depends(get_layer)]
+LangDep = Annotated[str, Depends(get_lang)]

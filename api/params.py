@@ -1,0 +1,172 @@
+"""Parsing and validating OGC API query parameters, with messages a planner can read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from api.errors import InvalidParameterError
+from gis.srs import WGS84, UnsupportedCRSError, parse_crs, transformer
+from layers.features import BBox
+from layers.registry import LayerSpec, Queryable
+
+
+def crs_param(value: str | None, name: str = "crs") -> tuple[int, bool]:
+    """(srid, lat_lon_order) of a `crs`/`bbox-crs` value; CRS84 when absent."""
+    if not value:
+        return WGS84, False
+    try:
+        return parse_crs(value)
+    except UnsupportedCRSError:
+        raise InvalidParameterError(
+            f"Hệ tọa độ '{value}' ở tham số {name} không được hỗ trợ. Dùng CRS84, EPSG:4326, "
+            "EPSG:3857 hoặc EPSG:5897 (VN-2000 / TM-3 105°00').",
+            f"Unsupported CRS '{value}' in {name}. Use CRS84, EPSG:4326, EPSG:3857 or "
+            "EPSG:5897 (VN-2000 / TM-3 105°00').",
+        ) from None
+
+
+def bbox_param(value: str | None, bbox_crs: str | None) -> BBox | None:
+    """Parse `minx,miny,maxx,maxy` in the bbox-crs axis order, checking it makes sense."""
+    if not value:
+        return None
+    srid, lat_lon = crs_param(bbox_crs, "bbox-crs")
+    try:
+        nums = [float(v) for v in value.split(",")]
+    except ValueError:
+        nums = []
+    if len(nums) == 6:
+        nums = [nums[0], nums[1], nums[3], nums[4]]
+    if len(nums) != 4 or any(n != n for n in nums):
+        raise InvalidParameterError(
+            f"bbox '{value}' phải gồm 4 số: minX,minY,maxX,maxY (ví dụ 105.85,21.00,105.87,21.02).",
+            f"bbox '{value}' must be four numbers: minX,minY,maxX,maxY "
+            "(for example 105.85,21.00,105.87,21.02).",
+        )
+    x1, y1, x2, y2 = nums
+    if lat_lon:
+        x1, y1, x2, y2 = y1, x1, y2, x2
+    if x1 > x2 or y1 > y2:
+        raise InvalidParameterError(
+            "bbox: giá trị nhỏ nhất phải đứng trước giá trị lớn nhất.",
+            "bbox: each minimum must come before its maximum.",
+        )
+    if srid == WGS84 and not (-180 <= x1 <= 180 and -180 <= x2 <= 180
+                              and -90 <= y1 <= 90 and -90 <= y2 <= 90):
+        raise InvalidParameterError(
+            "bbox nằm ngoài phạm vi kinh độ/vĩ độ. Nếu tọa độ là mét VN-2000, "
+            "thêm bbox-crs=EPSG:5897.",
+            "bbox is outside longitude/latitude range. If the coordinates are VN-2000 metres, "
+            "add bbox-crs=EPSG:5897.",
+        )
+    if srid != WGS84:
+        lon, lat = transformer(srid, WGS84).transform((x1 + x2) / 2, (y1 + y2) / 2)
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise InvalidParameterError(
+                f"bbox không hợp lệ trong EPSG:{srid}.", f"bbox is not valid in EPSG:{srid}.")
+    return BBox(x1, y1, x2, y2, srid)
+
+
+def limit_param(value: str | None, default: int, maximum: int) -> int:
+    """A positive limit, capped at the maximum (never refused for being large)."""
+    if value is None or value == "":
+        return default
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise InvalidParameterError(
+            f"limit '{value}' phải là số nguyên dương.", f"limit '{value}' must be a positive integer.")
+    return min(n, maximum)
+
+
+def offset_param(value: str | None) -> int:
+    """A non-negative offset."""
+    if value is None or value == "":
+        return 0
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise InvalidParameterError(
+            f"offset '{value}' phải là số nguyên không âm.",
+            f"offset '{value}' must be a non-negative integer.")
+    return n
+
+
+def _date(part: str, name: str) -> dt.date | None:
+    if part in ("", ".."):
+        return None
+    try:
+        if len(part) == 10:
+            return dt.date.fromisoformat(part)
+        return dt.datetime.fromisoformat(part.replace("Z", "+00:00")).date()
+    except ValueError:
+        raise InvalidParameterError(
+            f"{name} '{part}' không phải ngày hợp lệ (YYYY-MM-DD).",
+            f"{name} '{part}' is not a valid date (YYYY-MM-DD).",
+        ) from None
+
+
+def datetime_param(value: str | None) -> tuple[dt.date | None, dt.date | None] | None:
+    """An instant or interval (`a/b`, `../b`, `a/..`) as (start, end) dates."""
+    if not value:
+        return None
+    if "/" in value:
+        a, _, b = value.partition("/")
+        start, end = _date(a, "datetime"), _date(b, "datetime")
+        if start and end and start > end:
+            raise InvalidParameterError(
+                "datetime: ngày bắt đầu sau ngày kết thúc.", "datetime: the start is after the end.")
+        return start, end
+    day = _date(value, "datetime")
+    return day, day
+
+
+def date_param(value: str | None, name: str) -> dt.date | None:
+    """A single YYYY-MM-DD date."""
+    return _date(value, name) if value else None
+
+
+def queryable_value(q: Queryable, raw: str) -> object:
+    """Convert a filter value to the queryable's type."""
+    try:
+        if q.type == "integer":
+            return int(raw)
+        if q.type == "number":
+            return float(raw)
+        if q.type == "boolean":
+            if raw.lower() in ("true", "1"):
+                return True
+            if raw.lower() in ("false", "0"):
+                return False
+            raise ValueError(raw)
+    except ValueError:
+        raise InvalidParameterError(
+            f"Giá trị '{raw}' của {q.name} phải là {q.type}.",
+            f"The value '{raw}' of {q.name} must be a {q.type}.",
+        ) from None
+    if q.enum and raw not in q.enum:
+        raise InvalidParameterError(
+            f"{q.name} '{raw}' không hợp lệ; các giá trị: {', '.join(q.enum)}.",
+            f"{q.name} '{raw}' is not valid; allowed: {', '.join(q.enum)}.",
+        )
+    return raw
+
+
+def filters(spec: LayerSpec, params: dict[str, str], known: set[str]) -> dict[str, object]:
+    """Equality filters from the query string; unknown parameters are refused."""
+    out: dict[str, object] = {}
+    for name, raw in params.items():
+        if name in known:
+            continue
+        q = spec.queryable(name)
+        if q is None:
+            names = ", ".join(x.name for x in spec.queryables)
+            raise InvalidParameterError(
+                f"Tham số '{name}' không được hỗ trợ ở lớp {spec.id}. Có thể lọc theo: {names}.",
+                f"Unknown parameter '{name}' for {spec.id}. Filterable attributes: {names}.",
+            )
+        out[name] = queryable_value(q, raw)
+    return out

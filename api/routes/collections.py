@@ -1,0 +1,202 @@
+"""OGC API – Features (Parts 1 and 2, queryables of Part 3) for every planning layer."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+
+from api import params as P
+from api.deps import ConnDep, LangDep, LayerDep, SettingsDep
+from api.errors import NotFoundError
+from gis.srs import VN2000, crs_uri, supported_crs_uris
+from layers import features
+from layers.registry import LAYERS, LayerSpec
+
+router = APIRouter(tags=["OGC API – Features"])
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+]
+ITEMS_PARAMS = {"f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime"}
+
+
+class ErrorBody(BaseModel):
+    """An error: a code and a description in the reader's language (and both languages)."""
+
+    code: str
+    description: str
+    description_vi: str
+    description_en: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A parameter is malformed or not supported."},
+    404: {"model": ErrorBody, "description": "The collection or feature does not exist."},
+}
+
+
+def _json(body: Any, media_type: str = JSON, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), media_type=media_type, headers=headers)
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def collection_doc(spec: LayerSpec, base: str, lang: str, extent: dict[str, Any]) -> dict[str, Any]:
+    """The description of one collection."""
+    url = f"{base}/collections/{spec.id}"
+    return {
+        "id": spec.id,
+        "title": spec.title(lang),
+        "title_vi": spec.title_vi,
+        "title_en": spec.title_en,
+        "description": spec.description_en if lang == "en" else spec.description_vi,
+        "itemType": "feature",
+        "geometryType": spec.geometry_type,
+        "extent": extent,
+        "crs": supported_crs_uris(),
+        "storageCrs": crs_uri(VN2000),
+        "links": [
+            {"rel": "self", "type": JSON, "href": url, "title": spec.title(lang)},
+            {"rel": "items", "type": GEOJSON, "href": f"{url}/items", "title": spec.title(lang)},
+            {"rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+             "type": "application/schema+json", "href": f"{url}/queryables"},
+        ],
+    }
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance() -> Response:
+    """The conformance classes the service implements."""
+    return _json({"conformsTo": CONFORMANCE})
+
+
+@router.get("/collections", summary="The planning layers")
+def collections(request: Request, conn: ConnDep, lang: LangDep) -> Response:
+    """Every collection with its extent and CRS list."""
+    base = _base(request)
+    docs = [collection_doc(s, base, lang, features.extent(conn, s)) for s in LAYERS.values()]
+    return _json({
+        "links": [{"rel": "self", "type": JSON, "href": f"{base}/collections"}],
+        "crs": supported_crs_uris(),
+        "collections": docs,
+    })
+
+
+@router.get("/collections/{collection_id}", summary="One layer", responses=ERRORS)
+def collection(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> Response:
+    """Description of one collection."""
+    return _json(collection_doc(spec, _base(request), lang, features.extent(conn, spec)))
+
+
+@router.get("/collections/{collection_id}/queryables", summary="Filterable attributes",
+            responses=ERRORS)
+def queryables(request: Request, spec: LayerDep) -> Response:
+    """The attributes `/items` filters on by equality, as a JSON Schema."""
+    props: dict[str, Any] = {}
+    for q in spec.queryables:
+        entry: dict[str, Any] = {"title": q.title, "type": q.type}
+        if q.enum:
+            entry["enum"] = list(q.enum)
+        props[q.name] = entry
+    props["geometry"] = {"$ref": f"https://geojson.org/schema/{spec.geometry_type}.json"}
+    return _json({
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": f"{_base(request)}/collections/{spec.id}/queryables",
+        "type": "object", "title": spec.title_en, "properties": props,
+        "additionalProperties": False,
+    }, media_type="application/schema+json")
+
+
+def _link(base_path: str, qs: dict[str, str], rel: str, offset: int | None = None) -> dict[str, str]:
+    args = dict(qs)
+    if offset is not None:
+        args["offset"] = str(offset)
+    return {"rel": rel, "type": GEOJSON, "href": f"{base_path}?{urlencode(args)}" if args else base_path}
+
+
+@router.get("/collections/{collection_id}/items", summary="Features of a layer",
+            responses={200: {"content": {GEOJSON: {}}, "description": "A FeatureCollection."},
+                       **ERRORS})
+def items(
+    request: Request,
+    spec: LayerDep,
+    conn: ConnDep,
+    settings: SettingsDep,
+    bbox: str | None = Query(None, description="minX,minY,maxX,maxY in bbox-crs (CRS84 by default)."),
+    bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox: CRS84, EPSG:4326, EPSG:3857 or EPSG:5897."),
+    crs: str | None = Query(None, description="CRS of the response geometry (CRS84 by default)."),
+    limit: str | None = Query(None, description="Page size (default 100; larger values are capped)."),
+    offset: str | None = Query(None, description="Features to skip (paging)."),
+    datetime: str | None = Query(None, description="Date or interval (YYYY-MM-DD, a/b, ../b, a/..)."),
+) -> Response:
+    """Features of a collection, filtered and paged. Any queryable may be given as `name=value`."""
+    srid, lat_lon = P.crs_param(crs)
+    q = features.Query(
+        limit=P.limit_param(limit, settings.items_default_limit, settings.items_max_limit),
+        offset=P.offset_param(offset),
+        bbox=P.bbox_param(bbox, bbox_crs),
+        out_srid=srid,
+        lat_lon=lat_lon,
+        datetime=P.datetime_param(datetime),
+        equals=P.filters(spec, dict(request.query_params), ITEMS_PARAMS),
+    )
+    matched, returned, feats = features.items(conn, spec, q)
+    qs = {k: v for k, v in request.query_params.items() if k != "offset"}
+    path = f"{_base(request)}/collections/{spec.id}/items"
+    links = [_link(path, qs, "self", q.offset or None),
+             {"rel": "collection", "type": JSON, "href": f"{_base(request)}/collections/{spec.id}"}]
+    if q.offset + returned < matched:
+        links.append(_link(path, qs, "next", q.offset + q.limit))
+    if q.offset > 0:
+        links.append(_link(path, qs, "prev", max(q.offset - q.limit, 0)))
+    head = orjson.dumps({
+        "type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,
+        "links": links,
+    })
+    body = head[:-1] + b',"features":[' + feats.encode() + b"]}"
+    return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs_uri(srid)}>"})
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature",
+            responses={200: {"content": {GEOJSON: {}}, "description": "A Feature."}, **ERRORS})
+def feature(
+    request: Request,
+    spec: LayerDep,
+    conn: ConnDep,
+    feature_id: str,
+    crs: str | None = Query(None, description="CRS of the response geometry (CRS84 by default)."),
+) -> Response:
+    """One feature by its id."""
+    srid, lat_lon = P.crs_param(crs)
+    P.filters(spec, dict(request.query_params), {"f", "lang", "crs"})
+    found = None
+    if feature_id.isdigit() and int(feature_id) < 2**31:
+        found = features.item(conn, spec, int(feature_id),
+                              features.Query(out_srid=srid, lat_lon=lat_lon))
+    if found is None:
+        raise NotFoundError(
+            f"Không có đối tượng '{feature_id}' trong lớp {spec.id}.",
+            f"No feature '{feature_id}' in collection {spec.id}.",
+        )
+    base = f"{_base(request)}/collections/{spec.id}"
+    links = orjson.dumps([
+        {"rel": "self", "type": GEOJSON, "href": f"{base}/items/{feature_id}"},
+        {"rel": "collection", "type": JSON, "href": base},
+    ])
+    body = found[:-1] + ',"links":' + links.decode() + "}"
+    return Response(body.encode(), media_type=GEOJSON,
+                    headers={"Content-Crs": f"<{crs_uri(srid)}>"})

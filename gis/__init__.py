@@ -1,0 +1,1 @@
+"""Coordinate systems, ground measurement, the database and file readers."""

@@ -1,0 +1,1 @@
+"""Planning layers: schema, registry and the SQL that reads them."""

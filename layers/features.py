@@ -1,0 +1,140 @@
+"""OGC API Features reads: one statement per request, the document built by PostGIS.
+
+Each layer's feature source is its own reviewed file (`layers/sql/<layer>.features.sql`); this
+module wraps it with the request's filters. Identifiers come only from the registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis.srs import DECIMALS, VN2000, WGS84
+from layers.registry import LayerSpec
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A bounding box in some CRS, axis order already normalised to x/y (lon/lat)."""
+
+    xmin: float
+    ymin: float
+    xmax: float
+    ymax: float
+    srid: int = WGS84
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a request asks of a layer's items."""
+
+    limit: int = 100
+    offset: int = 0
+    bbox: BBox | None = None
+    out_srid: int = WGS84
+    lat_lon: bool = False
+    datetime: tuple[dt.date | None, dt.date | None] | None = None
+    equals: dict[str, Any] = field(default_factory=dict)
+
+
+@cache
+def feature_source(spec: LayerSpec) -> str:
+    """The layer's feature SELECT, as written in its SQL file."""
+    body = resources.files("layers").joinpath("sql", spec.features_sql).read_text("utf-8")
+    return body.strip().rstrip(";")
+
+
+def _geometry_expr(q: Query) -> str:
+    geom = "f.geom" if q.out_srid == VN2000 else "ST_Transform(f.geom, :out_srid)"
+    if q.lat_lon:
+        geom = f"ST_FlipCoordinates({geom})"
+    return f"ST_AsGeoJSON({geom}, {DECIMALS[q.out_srid]})"
+
+
+def _feature_expr(q: Query) -> str:
+    return (
+        "'{\"type\":\"Feature\",\"id\":' || f.id || ',\"geometry\":' || "
+        f"{_geometry_expr(q)} || ',\"properties\":' || "
+        "(to_jsonb(f) - 'geom' - 'id')::text || '}'"
+    )
+
+
+def _where(spec: LayerSpec, q: Query, params: dict[str, Any]) -> str:
+    clauses = ["true"]
+    if q.bbox is not None:
+        b = q.bbox
+        params.update(xmin=b.xmin, ymin=b.ymin, xmax=b.xmax, ymax=b.ymax, bbox_srid=b.srid)
+        env = "ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, :bbox_srid)"
+        if b.srid == WGS84:
+            env = f"ST_Segmentize({env}, 0.0005)"
+        clauses.append(f"ST_Intersects(f.geom, ST_Transform({env}, {VN2000}))")
+    if q.datetime is not None and spec.datetime:
+        start, end = q.datetime
+        first, last = spec.datetime[0], spec.datetime[-1]
+        if end is not None:
+            params["dt_end"] = end
+            clauses.append(f"f.{first} <= :dt_end")
+        if start is not None:
+            params["dt_start"] = start
+            clauses.append(
+                f"coalesce(f.{last}, 'infinity') >= :dt_start" if len(spec.datetime) > 1
+                else f"f.{last} >= :dt_start"
+            )
+        if start is None and end is None:
+            clauses.append(f"f.{first} IS NOT NULL")
+    for i, (name, value) in enumerate(sorted(q.equals.items())):
+        assert spec.queryable(name) is not None
+        params[f"eq{i}"] = value
+        clauses.append(f"f.{name} = :eq{i}")
+    return " AND ".join(clauses)
+
+
+def items(conn: Connection, spec: LayerSpec, q: Query) -> tuple[int, int, str]:
+    """(numberMatched, numberReturned, comma-joined features) of one page."""
+    params: dict[str, Any] = {"limit": q.limit, "offset": q.offset, "out_srid": q.out_srid}
+    where = _where(spec, q, params)
+    sql = f"""
+WITH src AS NOT MATERIALIZED ({feature_source(spec)})
+SELECT (SELECT count(*) FROM src f WHERE {where}) AS matched,
+       count(*) AS returned,
+       coalesce(string_agg({_feature_expr(q)}, ',' ORDER BY f.id), '') AS features
+FROM (SELECT * FROM src f WHERE {where} ORDER BY f.id LIMIT :limit OFFSET :offset) f
+"""
+    row = conn.execute(text(sql), params).one()
+    return int(row.matched), int(row.returned), row.features
+
+
+def item(conn: Connection, spec: LayerSpec, feature_id: int, q: Query) -> str | None:
+    """One feature as a GeoJSON Feature, or None."""
+    sql = f"""
+WITH src AS ({feature_source(spec)})
+SELECT {_feature_expr(q)} FROM src f WHERE f.id = :fid
+"""
+    return conn.execute(text(sql), {"fid": feature_id, "out_srid": q.out_srid}).scalar_one_or_none()
+
+
+def extent(conn: Connection, spec: LayerSpec) -> dict[str, Any]:
+    """Spatial extent (CRS84) and temporal extent of a layer."""
+    cols = spec.datetime
+    temporal = (
+        f", (SELECT min({cols[0]})::text FROM {spec.table}), "
+        f"(SELECT max({cols[-1]})::text FROM {spec.table})" if cols else ", NULL, NULL"
+    )
+    row = conn.execute(text(
+        f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e){temporal} FROM ("
+        f" SELECT ST_Transform(ST_Segmentize(ST_SetSRID(ST_Extent(geom)::geometry, {VN2000}), 50), 4326) AS e"
+        f" FROM {spec.table}) x"
+    )).one()
+    out: dict[str, Any] = {}
+    if row[0] is not None:
+        out["spatial"] = {"bbox": [[round(v, 7) for v in row[:4]]],
+                          "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
+    if cols:
+        out["temporal"] = {"interval": [[row[4], row[5]]],
+                           "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+    return out

@@ -1,0 +1,21 @@
+"""Reads of the planning layers: PostGIS builds the document, Python passes the bytes on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection
+
+from gis.db import load_sql
+
+
+def clearance_stats(
+    conn: Connection,
+    district: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    ward: str | None = None,
+) -> str:
+    """Clearance figures of a district (or ward) for a period, as a JSON document."""
+    params = {"district": district, "ward": ward, "date_from": date_from, "date_to": date_to}
+    return conn.execute(load_sql("clearance_stats.sql"), params).scalar_one()

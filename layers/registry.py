@@ -1,0 +1,139 @@
+"""The planning layers as data: one LayerSpec per collection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from layers import models as m
+
+
+@dataclass(frozen=True)
+class Queryable:
+    """An attribute clients may filter on by equality."""
+
+    name: str
+    type: str  # JSON schema type: string | integer | boolean | number
+    title: str
+    enum: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A layer: its table, its SQL, its titles and what can be asked of it."""
+
+    id: str
+    title_vi: str
+    title_en: str
+    description_vi: str
+    description_en: str
+    geometry_type: str  # MultiPolygon | MultiLineString | Point
+    queryables: tuple[Queryable, ...] = ()
+    # Temporal extent: a date column, or a (start, end) pair of columns.
+    datetime: tuple[str, ...] = ()
+    min_zoom: int = 0
+    style_key: str = field(default="")
+
+    @property
+    def table(self) -> str:
+        """Table name (= collection id)."""
+        return self.id
+
+    @property
+    def features_sql(self) -> str:
+        """File name of the layer's feature source."""
+        return f"{self.id}.features.sql"
+
+    @property
+    def measure(self) -> str | None:
+        """The ground measure every feature carries: area_ha, length_m or none."""
+        return {"MultiPolygon": "area_ha", "MultiLineString": "length_m"}.get(self.geometry_type)
+
+    def title(self, lang: str) -> str:
+        """Title in a language."""
+        return self.title_en if lang == "en" else self.title_vi
+
+    def queryable(self, name: str) -> Queryable | None:
+        """The queryable of that name, if any."""
+        return next((q for q in self.queryables if q.name == name), None)
+
+
+def _q(name: str, type_: str, title: str, enum: tuple[str, ...] = ()) -> Queryable:
+    return Queryable(name, type_, title, enum)
+
+
+DISTRICT = _q("district", "string", "Quận / District")
+
+LAYERS: dict[str, LayerSpec] = {
+    spec.id: spec
+    for spec in (
+        LayerSpec(
+            "projects", "Dự án giải phóng mặt bằng", "Site-clearance projects",
+            "Ranh giới các dự án GPMB, nguồn vốn, tiến độ và kết quả thu hồi đất.",
+            "Boundaries of site-clearance projects, funding, schedule and land recovered.",
+            "MultiPolygon",
+            (_q("code", "string", "Mã dự án / Code"), DISTRICT,
+             _q("funding", "string", "Nguồn vốn / Funding", m.FUNDING),
+             _q("status", "string", "Trạng thái / Status", m.PROJECT_STATUSES),
+             _q("is_key", "boolean", "Dự án trọng điểm / Key project"),
+             _q("has_complaints", "boolean", "Có đơn thư / Has complaints")),
+            ("started_on", "completed_on"),
+        ),
+        LayerSpec(
+            "parcels", "Thửa đất thu hồi (phương án bồi thường)", "Parcels (compensation plans)",
+            "Mỗi phương án bồi thường, hỗ trợ của một người sử dụng đất trên một thửa.",
+            "One compensation plan per land user and parcel.",
+            "MultiPolygon",
+            (_q("code", "string", "Mã phương án / Code"),
+             _q("project_id", "integer", "Dự án / Project"),
+             _q("project_code", "string", "Mã dự án / Project code"), DISTRICT,
+             _q("land_user_kind", "string", "Đối tượng / Land user", m.LAND_USER_KINDS),
+             _q("status", "string", "Trạng thái / Status", m.PLAN_STATUSES)),
+            ("approved_on",),
+            min_zoom=14,
+        ),
+        LayerSpec(
+            "red_lines", "Chỉ giới đường đỏ", "Red lines",
+            "Chỉ giới đường đỏ theo quy hoạch được duyệt.",
+            "Red lines of the approved plans.",
+            "MultiLineString",
+            (DISTRICT, _q("road", "string", "Tuyến đường / Road")),
+        ),
+        LayerSpec(
+            "red_line_markers", "Mốc chỉ giới đường đỏ", "Red-line markers",
+            "Mốc chỉ giới đường đỏ đã cắm, với tọa độ VN-2000 như khi đo.",
+            "Surveyed red-line markers with their VN-2000 coordinates as recorded.",
+            "Point",
+            (_q("code", "string", "Số hiệu mốc / Code"), DISTRICT,
+             _q("road", "string", "Tuyến đường / Road"),
+             _q("status", "string", "Trạng thái / Status", m.MARKER_STATUSES)),
+            ("surveyed_on",),
+        ),
+        LayerSpec(
+            "lakes", "Hồ, ao", "Lakes and ponds",
+            "Hồ, ao và công trình cải tạo, nạo vét, kè.",
+            "Lakes and ponds with their renovation, dredging or embankment works.",
+            "MultiPolygon",
+            (_q("name", "string", "Tên hồ / Name"), DISTRICT,
+             _q("works", "string", "Hạng mục / Works", m.LAKE_WORKS),
+             _q("status", "string", "Trạng thái / Status", m.LAKE_STATUSES)),
+            ("completed_on",),
+        ),
+        LayerSpec(
+            "civilized_streets", "Tuyến phố văn minh đô thị", "Civilized streets",
+            "Tuyến phố văn minh đô thị và tuyến phố cấm để xe, cấm bán hàng rong.",
+            "Civilized streets and no-parking / no-street-vending streets.",
+            "MultiLineString",
+            (_q("name", "string", "Tên phố / Name"), DISTRICT,
+             _q("ward", "string", "Phường / Ward"),
+             _q("kind", "string", "Loại / Kind", m.STREET_KINDS),
+             _q("status", "string", "Trạng thái / Status", m.STREET_STATUSES),
+             _q("year_recognised", "integer", "Năm công nhận / Year recognised")),
+        ),
+        LayerSpec(
+            "wards", "Phường", "Wards",
+            "Ranh giới hành chính các phường.", "Ward boundaries.",
+            "MultiPolygon",
+            (DISTRICT, _q("name", "string", "Tên phường / Name")),
+        ),
+    )
+}

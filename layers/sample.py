@@ -1,0 +1,91 @@
+"""Loading the Long Biên and Hai Bà Trưng sample from data/sample into the layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from api.settings import PROJECT_ROOT
+from gis.ingest import copy_rows, ewkb_hex, none_if_missing
+from gis.srs import VN2000
+
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+
+# Layer tables in load order, with the file columns copied as they are.
+POLYGON_AND_LINE_LAYERS: dict[str, list[str]] = {
+    "wards": ["district", "name"],
+    "projects": ["code", "name", "district", "funding", "is_key", "has_complaints", "status",
+                 "started_on", "target_date", "completed_on"],
+    "red_lines": ["district", "road", "plan_ref"],
+    "lakes": ["name", "district", "works", "status", "completed_on"],
+    "civilized_streets": ["name", "district", "ward", "kind", "year_recognised", "status"],
+}
+PARCEL_COLUMNS = ["code", "land_user_kind", "status", "drafted_on", "published_on", "approved_on",
+                  "paid_on", "handed_over_on", "compensation_vnd"]
+LAYER_TABLES = ["wards", "projects", "parcels", "red_lines", "red_line_markers", "lakes",
+                "civilized_streets"]
+
+
+class SampleError(RuntimeError):
+    """The sample files are missing or inconsistent."""
+
+
+def read_layer(path: Path) -> gpd.GeoDataFrame:
+    """Read a sample layer and check it is in VN-2000."""
+    gdf = gpd.read_file(path, engine="pyogrio")
+    if gdf.crs is None or gdf.crs.to_epsg() != VN2000:
+        raise SampleError(f"{path.name}: expected EPSG:{VN2000}, found {gdf.crs}")
+    return gdf
+
+
+def _rows(gdf: gpd.GeoDataFrame, columns: list[str]) -> list[list[object]]:
+    geoms = ewkb_hex(gdf.geometry, VN2000)
+    values = gdf[columns].astype(object).to_numpy().tolist()
+    return [[none_if_missing(v) for v in row] + [g] for row, g in zip(values, geoms, strict=True)]
+
+
+def _has_data(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return any(conn.execute(text(f"SELECT EXISTS (SELECT 1 FROM {t})")).scalar_one()
+                   for t in LAYER_TABLES)
+
+
+def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = False
+                ) -> dict[str, int] | None:
+    """Replace the layers' contents with the sample, in one transaction; return row counts."""
+    if if_empty and _has_data(engine):
+        return None
+    frames = {t: read_layer(sample_dir / f"{t}.geojson") for t in POLYGON_AND_LINE_LAYERS}
+    parcels = read_layer(sample_dir / "parcels.geojson")
+    markers = pd.read_csv(sample_dir / "red_line_markers.csv", dtype={"x": str, "y": str})
+    counts: dict[str, int] = {}
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(LAYER_TABLES)} RESTART IDENTITY CASCADE"))
+        for table, columns in POLYGON_AND_LINE_LAYERS.items():
+            counts[table] = copy_rows(conn, table, [*columns, "geom"], _rows(frames[table], columns))
+        project_ids = dict(conn.execute(text("SELECT code, id FROM projects")).all())
+        unknown = set(parcels["project_code"]) - set(project_ids)
+        if unknown:
+            raise SampleError(f"parcels refer to unknown projects: {sorted(unknown)[:5]}")
+        parcels["project_id"] = parcels["project_code"].map(project_ids)
+        cols = ["project_id", *PARCEL_COLUMNS]
+        counts["parcels"] = copy_rows(conn, "parcels", [*cols, "geom"], _rows(parcels, cols))
+        marker_rows = (
+            [r.code, r.district, r.road, r.status, none_if_missing(r.surveyed_on), r.x, r.y]
+            for r in markers.sort_values("code").itertuples()
+        )
+        counts["red_line_markers"] = copy_rows(
+            conn, "red_line_markers",
+            ["code", "district", "road", "status", "surveyed_on", "northing_m", "easting_m"],
+            marker_rows,
+        )
+        conn.execute(text(
+            "UPDATE red_line_markers m SET red_line_id = ("
+            " SELECT l.id FROM red_lines l WHERE l.road = m.road AND l.district = m.district"
+            " ORDER BY l.geom <-> m.geom LIMIT 1)"
+        ))
+        conn.execute(text(f"ANALYZE {', '.join(LAYER_TABLES)}"))
+    return counts

@@ -1,0 +1,1 @@
+"""Folium maps of the planning layers."""

@@ -1,0 +1,151 @@
+"""A real PostGIS for the tests: DATABASE_URL's server, or the project's own cluster.
+
+The session creates a throwaway database, migrates it and loads the sample; each `conn` test
+runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+
+from api.app import create_app
+from api.deps import get_conn
+from api.settings import Settings
+from gis import cluster as pgcluster
+from gis.db import libpq_url, make_engine
+from layers.migrate import upgrade
+from layers.sample import load_sample
+
+
+def _admin_url(url: str) -> str:
+    base, _, _ = libpq_url(url).rpartition("/")
+    return base + "/postgres"
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """URL of a PostgreSQL server's maintenance database (starting the local cluster if needed)."""
+    settings = Settings()
+    if settings.database_url:
+        yield _admin_url(settings.database_url)
+        return
+    cl = pgcluster.cluster_from(settings)
+    was_running = pgcluster.is_running(cl)
+    pgcluster.up(cl)
+    yield cl.admin_url
+    if not was_running:
+        pgcluster.down(cl)
+
+
+@pytest.fixture(scope="session")
+def fresh_database(server_url: str) -> Iterator[object]:
+    """Factory of throwaway databases on the test server, dropped at the end."""
+    created: list[str] = []
+    base = server_url.rpartition("/")[0]
+
+    def make(suffix: str) -> str:
+        name = f"quyhoach_test_{os.getpid()}_{suffix}"
+        with psycopg.connect(server_url, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            c.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return f"{base}/{name}"
+
+    yield make
+    with psycopg.connect(server_url, autocommit=True) as c:
+        for name in created:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database) -> str:
+    """A migrated database holding the sample."""
+    url = fresh_database("main")
+    engine = make_engine(Settings(database_url=url), url)
+    upgrade(engine)
+    load_sample(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings pointing at the test database; tiles from an unreachable local address."""
+    return Settings(
+        database_url=database_url,
+        basemap_url="http://127.0.0.1:9/{z}/{x}/{y}.png",
+        plan_store=tmp_path_factory.mktemp("plans"),
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    """Engine on the test database."""
+    eng = make_engine(settings)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transaction is rolled back after the test."""
+    with engine.connect() as c:
+        trans = c.begin()
+        yield c
+        trans.rollback()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings):
+    """The service, as `make run` builds it, on the test database."""
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def client(app) -> Iterator[TestClient]:
+    """An HTTP client of the service (its own pool, committed data)."""
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def tx_client(app, conn: Connection) -> Iterator[TestClient]:
+    """An HTTP client whose requests share the rolled-back `conn` transaction."""
+    app.dependency_overrides[get_conn] = lambda: conn
+    try:
+        with TestClient(app) as c:
+            yield c
+    finally:
+        app.dependency_overrides.pop(get_conn, None)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[str]:
+    """The real service on a free loopback port (for GDAL, browsers); yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
