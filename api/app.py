@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.errors import STATUS_CODES, add_exception_handlers
-from api.routes import collections, health, stats, tiles
+from api.routes import collections, health, maps, plans, stats, tiles
 from api.settings import Settings
 from gis.db import make_engine
 
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     add_exception_handlers(app, STATUS_CODES)
-    for module in (health, collections, tiles, stats):
+    for module in (health, collections, tiles, stats, maps, plans):
         app.include_router(module.router)
 
     @app.get("/", summary="Landing page", tags=["OGC API – Features"])

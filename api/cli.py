@@ -81,7 +81,7 @@ def load_sample_cmd(if_empty: bool) -> None:
     from layers.sample import load_sample
 
     engine = make_engine(get_settings())
-    counts = load_sample(engine, if_empty=if_empty)
+    counts = load_sample(engine, if_empty=if_empty, plan_store=get_settings().plan_store)
     if counts is None:
         click.echo("Layers already hold data; sample not loaded.")
     else:
@@ -128,6 +128,10 @@ def serve_cmd(host: str, port: int, workers: int) -> None:
 
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
+
+from api.cli_plans import plan  # noqa: E402
+
+main.add_command(plan)
 
 if __name__ == "__main__":
     main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from layers import landuse
 from layers import models as m
 
 
@@ -134,6 +135,17 @@ LAYERS: dict[str, LayerSpec] = {
             "Ranh giới hành chính các phường.", "Ward boundaries.",
             "MultiPolygon",
             (DISTRICT, _q("name", "string", "Tên phường / Name")),
+        ),
+        LayerSpec(
+            "plan_zones", "Quy hoạch sử dụng đất 1/2000", "Planned land use (1/2000 zoning plans)",
+            "Các khu đất của quy hoạch phân khu 1/2000 được duyệt: chức năng sử dụng đất, mật độ "
+            "xây dựng, tầng cao, hệ số sử dụng đất.",
+            "Zones of the approved 1/2000 zoning plans: land use, building density, height and "
+            "floor-area ratio.",
+            "MultiPolygon",
+            (_q("plan_id", "integer", "Quy hoạch / Plan"),
+             _q("code", "string", "Mã đất / Land-use code", landuse.CODES),
+             _q("name", "string", "Ký hiệu lô / Plot label")),
         ),
     )
 }

@@ -53,8 +53,8 @@ def _has_data(engine: Engine) -> bool:
                    for t in LAYER_TABLES)
 
 
-def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = False
-                ) -> dict[str, int] | None:
+def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = False,
+                plan_store: Path | None = None) -> dict[str, int] | None:
     """Replace the layers' contents with the sample, in one transaction; return row counts."""
     if if_empty and _has_data(engine):
         return None
@@ -88,4 +88,7 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = 
             " ORDER BY l.geom <-> m.geom LIMIT 1)"
         ))
         conn.execute(text(f"ANALYZE {', '.join(LAYER_TABLES)}"))
+    from layers.plans import load_sample_plans
+
+    counts.update(load_sample_plans(engine, store=plan_store))
     return counts

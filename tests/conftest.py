@@ -64,23 +64,29 @@ def fresh_database(server_url: str) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def database_url(fresh_database) -> str:
+def plan_store(tmp_path_factory: pytest.TempPathFactory):
+    """The test session's own plan store."""
+    return tmp_path_factory.mktemp("plans")
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database, plan_store) -> str:
     """A migrated database holding the sample."""
     url = fresh_database("main")
     engine = make_engine(Settings(database_url=url), url)
     upgrade(engine)
-    load_sample(engine)
+    load_sample(engine, plan_store=plan_store)
     engine.dispose()
     return url
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(database_url: str, plan_store) -> Settings:
     """Settings pointing at the test database; tiles from an unreachable local address."""
     return Settings(
         database_url=database_url,
         basemap_url="http://127.0.0.1:9/{z}/{x}/{y}.png",
-        plan_store=tmp_path_factory.mktemp("plans"),
+        plan_store=plan_store,
     )
 
 

@@ -83,10 +83,10 @@ def _table_digest(conn) -> dict[str, str]:
     return out
 
 
-def test_load_sample_is_idempotent(engine) -> None:
+def test_load_sample_is_idempotent(engine, plan_store) -> None:
     with engine.connect() as conn:
         before = _table_digest(conn)
-    load_sample(engine)
+    load_sample(engine, plan_store=plan_store)
     with engine.connect() as conn:
         assert _table_digest(conn) == before
-    assert load_sample(engine, if_empty=True) is None
+    assert load_sample(engine, if_empty=True, plan_store=plan_store) is None

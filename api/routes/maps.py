@@ -1,0 +1,66 @@
+"""The interactive clearance map (/map) and the browser files it loads (/static)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse
+
+from api.deps import ConnDep, LangDep, SettingsDep
+from api.errors import NotFoundError
+from api.routes.collections import ERRORS
+from maps.build import build_map, parse_view, render_map, static_path
+
+router = APIRouter(tags=["maps"])
+
+MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+}
+_TILE_ROUTE = re.compile(r"^/collections/\{[^}]+\}/tiles/.*\{")
+
+
+def serves_vector_tiles(app: FastAPI) -> bool:
+    """Whether the app serves the collections' vector tiles (read from its OpenAPI paths)."""
+    return any(_TILE_ROUTE.match(path) for path in app.openapi().get("paths", {}))
+
+
+@router.get("/map", response_class=HTMLResponse, summary="Interactive clearance map",
+            responses=ERRORS)
+def clearance_map(
+    request: Request,
+    conn: ConnDep,
+    settings: SettingsDep,
+    lang: LangDep,
+    district: str = Query("long-bien", description="District slug: long-bien, hai-ba-trung."),
+    ward: str | None = Query(None, description="Ward name: the view fits it and the summary counts it."),
+    date_from: str | None = Query(None, alias="from", description="First day of the period (YYYY-MM-DD)."),
+    date_to: str | None = Query(None, alias="to", description="Last day of the period (YYYY-MM-DD)."),
+    layers: str | None = Query(None, description="Comma list of the layers shown, e.g. wards,projects."),
+    center: str | None = Query(None, description="Initial centre as latitude,longitude."),
+    zoom: str | None = Query(None, description="Initial zoom level (0–22)."),
+    bbox: str | None = Query(None, description="Initial view as west,south,east,north (lon/lat)."),
+) -> HTMLResponse:
+    """The clearance map of a district; the page fetches the layers in view from this service."""
+    view = parse_view(district, ward, date_from, date_to, layers, lang, center, zoom, bbox)
+    fmap = build_map(conn, settings, view, base_url=request.scope.get("root_path", ""),
+                     vector_tiles=serves_vector_tiles(request.app))
+    return HTMLResponse(render_map(fmap))
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static(path: str) -> FileResponse:
+    """A browser library file or one of the map's own scripts and stylesheets."""
+    found = static_path(path)
+    if found is None:
+        raise NotFoundError(f"Không có tệp '{path}'.", f"No file '{path}'.")
+    own = path.startswith("maps/")
+    return FileResponse(
+        found, media_type=MEDIA_TYPES.get(found.suffix),
+        headers={"Cache-Control": "no-cache" if own else "public, max-age=604800"},
+    )

@@ -1,0 +1,394 @@
+"""The interactive clearance map: a small Folium page whose script fetches the layers in view.
+
+The page embeds no features. For each enabled layer, maps/static/quyhoach-map.js asks
+`/collections/{id}/items?bbox=…` for the area in view (or draws the layer from vector tiles when
+the service offers them) and styles features from a property with the colours of maps.styles.
+Every script and stylesheet is served by the service itself under /static.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import folium
+import orjson
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from folium.template import Template
+from sqlalchemy import Connection, text
+
+from api import params as P
+from api.errors import InvalidParameterError
+from api.settings import Settings
+from layers.registry import LAYERS
+from maps import i18n, styles
+from maps.overlays import add_plan_overlays
+
+MAPS_DIR = Path(__file__).resolve().parent
+NODE_MODULES = MAPS_DIR / "node_modules"
+
+# URL path under /static -> the one file of maps/node_modules it serves.
+STATIC_FILES: dict[str, Path] = {
+    "lib/leaflet/leaflet.js": NODE_MODULES / "leaflet/dist/leaflet.js",
+    "lib/leaflet/leaflet.css": NODE_MODULES / "leaflet/dist/leaflet.css",
+    "lib/jquery/jquery.min.js": NODE_MODULES / "jquery/dist/jquery.min.js",
+    "lib/bootstrap/bootstrap.bundle.min.js":
+        NODE_MODULES / "bootstrap/dist/js/bootstrap.bundle.min.js",
+    "lib/bootstrap/bootstrap.min.css": NODE_MODULES / "bootstrap/dist/css/bootstrap.min.css",
+    "lib/awesome-markers/leaflet.awesome-markers.js":
+        NODE_MODULES / "leaflet.awesome-markers/dist/leaflet.awesome-markers.js",
+    "lib/awesome-markers/leaflet.awesome-markers.css":
+        NODE_MODULES / "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
+    "lib/fontawesome/css/all.min.css":
+        NODE_MODULES / "@fortawesome/fontawesome-free/css/all.min.css",
+    "lib/vectorgrid/Leaflet.VectorGrid.bundled.min.js":
+        NODE_MODULES / "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
+}
+# URL prefix under /static -> a directory whose files it serves (images and fonts the CSS loads).
+STATIC_DIRS: dict[str, Path] = {
+    "lib/leaflet/images": NODE_MODULES / "leaflet/dist/images",
+    "lib/awesome-markers/images": NODE_MODULES / "leaflet.awesome-markers/dist/images",
+    "lib/fontawesome/webfonts": NODE_MODULES / "@fortawesome/fontawesome-free/webfonts",
+    "maps": MAPS_DIR / "static",
+}
+
+# Folium's default resources, by the names folium gives them, pointed at the local copies.
+FOLIUM_JS = (
+    ("leaflet", "lib/leaflet/leaflet.js"),
+    ("jquery", "lib/jquery/jquery.min.js"),
+    ("bootstrap", "lib/bootstrap/bootstrap.bundle.min.js"),
+    ("awesome_markers", "lib/awesome-markers/leaflet.awesome-markers.js"),
+)
+FOLIUM_CSS = (
+    ("leaflet_css", "lib/leaflet/leaflet.css"),
+    ("bootstrap_css", "lib/bootstrap/bootstrap.min.css"),
+    ("awesome_markers_font_css", "lib/fontawesome/css/all.min.css"),
+    ("awesome_markers_css", "lib/awesome-markers/leaflet.awesome-markers.css"),
+)
+PAGE_JS = (
+    ("vectorgrid", "lib/vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
+    ("quyhoach_map", "maps/quyhoach-map.js"),
+)
+PAGE_CSS = (("quyhoach_map_css", "maps/quyhoach-map.css"),)
+
+DEFAULT_DISTRICT = "long-bien"
+DEFAULT_PERIODS: dict[str, tuple[dt.date, dt.date]] = {
+    "long-bien": (dt.date(2022, 1, 1), dt.date(2022, 6, 30)),
+    "hai-ba-trung": (dt.date(2011, 1, 1), dt.date(2015, 12, 31)),
+}
+FALLBACK_PERIOD = DEFAULT_PERIODS[DEFAULT_DISTRICT]
+HANOI_CENTER = (21.0285, 105.8542)
+# Layers with more rows than this are drawn from vector tiles when the service serves them.
+TILE_THRESHOLD = 50_000
+ALWAYS_TILED = frozenset({"parcels"})
+ITEMS_LIMIT = 10_000
+
+_SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+VIEW_SQL = text("""
+SELECT ST_XMin(x.e) AS w, ST_YMin(x.e) AS s, ST_XMax(x.e) AS e, ST_YMax(x.e) AS n,
+       EXISTS (SELECT 1 FROM wards) AS any_wards,
+       (SELECT json_object_agg(t, coalesce(c.reltuples, 0))::text
+        FROM unnest(CAST(:tables AS text[])) t LEFT JOIN pg_class c ON c.oid = to_regclass(t))
+         AS row_estimates
+FROM (SELECT ST_Extent(ST_Transform(w.geom, 4326)) AS e FROM wards w
+      WHERE w.district = :district
+        AND (CAST(:ward AS text) IS NULL OR w.name = CAST(:ward AS text))) x
+""")
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What a /map link asks for: district, ward, period, layers, language and view."""
+
+    district: str = DEFAULT_DISTRICT
+    ward: str | None = None
+    date_from: dt.date = FALLBACK_PERIOD[0]
+    date_to: dt.date = FALLBACK_PERIOD[1]
+    layers: tuple[str, ...] = styles.MAP_LAYERS
+    lang: str = "vi"
+    center: tuple[float, float] | None = None  # lat, lon
+    zoom: int | None = None
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+
+
+def _numbers(value: str, count: int, name: str, example: str) -> list[float]:
+    try:
+        nums = [float(v) for v in value.split(",")]
+    except ValueError:
+        nums = []
+    if len(nums) != count or any(n != n for n in nums):
+        raise InvalidParameterError(
+            f"{name} '{value}' phải gồm {count} số, ví dụ {example}.",
+            f"{name} '{value}' must be {count} numbers, for example {example}.",
+        )
+    return nums
+
+
+def parse_layers(value: str | None) -> tuple[str, ...]:
+    """The enabled layers of a comma list (absent: all, empty: none); unknown ids are refused."""
+    if value is None:
+        return styles.MAP_LAYERS
+    ids = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [v for v in ids if v not in styles.MAP_LAYERS]
+    if unknown:
+        known = ", ".join(styles.MAP_LAYERS)
+        raise InvalidParameterError(
+            f"Lớp không có trên bản đồ: {', '.join(unknown)}. Các lớp: {known}.",
+            f"Unknown map layer: {', '.join(unknown)}. Layers: {known}.",
+        )
+    return tuple(dict.fromkeys(ids))
+
+
+def parse_view(
+    district: str | None = None,
+    ward: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    layers: str | None = None,
+    lang: str = "vi",
+    center: str | None = None,
+    zoom: str | None = None,
+    bbox: str | None = None,
+) -> MapView:
+    """Validate the query parameters of /map into a MapView (400 with a message otherwise)."""
+    district = (district or DEFAULT_DISTRICT).strip()
+    if not _SLUG.match(district):
+        raise InvalidParameterError(
+            f"Mã quận '{district}' không hợp lệ (ví dụ long-bien, hai-ba-trung).",
+            f"District '{district}' is not a valid slug (for example long-bien, hai-ba-trung).",
+        )
+    default_from, default_to = DEFAULT_PERIODS.get(district, FALLBACK_PERIOD)
+    start = P.date_param(date_from, "from") or default_from
+    end = P.date_param(date_to, "to") or default_to
+    if end < start:
+        raise InvalidParameterError("Ngày 'to' đứng trước ngày 'from'.", "'to' is before 'from'.")
+    view_center = None
+    if center:
+        lat, lon = _numbers(center, 2, "center", "21.04,105.89")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InvalidParameterError(
+                "center phải là vĩ độ,kinh độ (ví dụ 21.04,105.89).",
+                "center must be latitude,longitude (for example 21.04,105.89).",
+            )
+        view_center = (lat, lon)
+    view_zoom = None
+    if zoom:
+        if not zoom.isdigit() or not 0 <= int(zoom) <= 22:
+            raise InvalidParameterError(
+                f"zoom '{zoom}' phải là số nguyên từ 0 đến 22.",
+                f"zoom '{zoom}' must be an integer from 0 to 22.",
+            )
+        view_zoom = int(zoom)
+    view_bbox = None
+    if bbox:
+        box = P.bbox_param(bbox, None)
+        assert box is not None
+        view_bbox = (box.xmin, box.ymin, box.xmax, box.ymax)
+    return MapView(
+        district=district, ward=(ward or "").strip() or None, date_from=start, date_to=end,
+        layers=parse_layers(layers), lang=lang if lang in i18n.LANGS else "vi",
+        center=view_center, zoom=view_zoom, bbox=view_bbox,
+    )
+
+
+def _ward_names(conn: Connection, district: str) -> list[str]:
+    rows = conn.execute(text("SELECT name FROM wards WHERE district = :d ORDER BY name"),
+                        {"d": district}).scalars().all()
+    return list(rows)
+
+
+def _extent(conn: Connection, view: MapView) -> tuple[list[float] | None, dict[str, float]]:
+    """The district's (or ward's) lon/lat extent and each layer's estimated row count."""
+    row = conn.execute(VIEW_SQL, {"district": view.district, "ward": view.ward,
+                                  "tables": list(styles.MAP_LAYERS)}).one()
+    estimates = orjson.loads(row.row_estimates or "{}")
+    if row.w is not None:
+        return [row.w, row.s, row.e, row.n], estimates
+    if view.ward is not None:
+        names = _ward_names(conn, view.district)
+        if names:
+            listed = ", ".join(names)
+            raise InvalidParameterError(
+                f"Quận {i18n.district_name(view.district)} không có phường '{view.ward}'. "
+                f"Các phường: {listed}.",
+                f"{i18n.district_name(view.district)} has no ward '{view.ward}'. Wards: {listed}.",
+            )
+    if row.any_wards:
+        raise InvalidParameterError(
+            f"Không có dữ liệu của quận '{view.district}'.",
+            f"No data for district '{view.district}'.",
+        )
+    return None, estimates
+
+
+def _urls(base_url: str, pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    return [(name, f"{base_url}/static/{path}") for name, path in pairs]
+
+
+def _fmt_date(day: dt.date, lang: str) -> str:
+    return day.isoformat() if lang == "en" else day.strftime("%d/%m/%Y")
+
+
+def legend_html(layer_ids: tuple[str, ...], lang: str) -> str:
+    """The legend of the map's layers, in the reader's language."""
+    parts = [f'<div class="qh-panel-title">{escape(i18n.text("legend", lang))}</div>']
+    for layer_id in layer_ids:
+        spec = LAYERS[layer_id]
+        note = ""
+        if spec.min_zoom:
+            note = f' <small>({escape(i18n.text("min_zoom", lang, zoom=spec.min_zoom))})</small>'
+        rows = "".join(
+            f'<span class="qh-legend-item">{svg}<span>{label}</span></span>'
+            for svg, label in styles.legend_rows(layer_id, lang)
+        )
+        parts.append(
+            f'<section data-layer="{layer_id}"><div class="qh-legend-title">'
+            f'{escape(spec.title(lang))}{note}</div><div class="qh-legend-rows">{rows}</div></section>'
+        )
+    return "".join(parts)
+
+
+def summary_html(view: MapView) -> str:
+    """The summary panel's frame; the script fills the figures from /stats/clearance."""
+    lang = view.lang
+    title = i18n.text("summary_title", lang, district=i18n.district_name(view.district))
+    period = i18n.text("summary_period", lang, **{
+        "from": _fmt_date(view.date_from, lang), "to": _fmt_date(view.date_to, lang)})
+    ward = (f'<div class="qh-summary-ward">{escape(i18n.text("summary_ward", lang, ward=view.ward))}'
+            "</div>" if view.ward else "")
+    rows = "".join(
+        f'<tr><th>{escape(i18n.text(label, lang))}</th><td data-stat="{key}">…</td></tr>'
+        for key, label in (("projects", "stat_projects"), ("plans", "stat_plans"),
+                           ("recovered", "stat_recovered"), ("compensation", "stat_compensation"),
+                           ("ahead", "stat_ahead"))
+    )
+    return (f'<div class="qh-panel-title">{escape(title)}</div>{ward}'
+            f'<div class="qh-summary-period">{escape(period)}</div>'
+            f'<table class="qh-stats">{rows}</table>')
+
+
+class ClearanceMapApp(JSCSSMixin, MacroElement):
+    """The legend, the summary panel and the script that fetches and draws the layers."""
+
+    _template = Template("""
+{% macro html(this, kwargs) %}
+<div id="qh-legend" class="qh-panel qh-legend">{{ this.legend }}</div>
+<div id="qh-summary" class="qh-panel qh-summary">{{ this.summary }}</div>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+quyhoach.init({{ this._parent.get_name() }}, {
+{%- for layer_id, group in this.groups.items() %}
+  {{ layer_id|tojson }}: {{ group.get_name() }},
+{%- endfor %}
+}, {{ this.config }});
+{% endmacro %}
+""")
+
+    def __init__(self, groups: dict[str, folium.FeatureGroup], config: dict[str, Any],
+                 legend: str, summary: str, base_url: str):
+        super().__init__()
+        self._name = "ClearanceMapApp"
+        self.groups = groups
+        # Safe inside <script>: "<" only occurs within JSON strings, where \u003c means the same.
+        self.config = orjson.dumps(config).decode().replace("<", "\\u003c")
+        self.legend = legend
+        self.summary = summary
+        self.default_js = _urls(base_url, PAGE_JS)
+        self.default_css = _urls(base_url, PAGE_CSS)
+
+
+def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: str = "",
+              vector_tiles: bool = False) -> folium.Map:
+    """The clearance map of a view; `vector_tiles` when the service serves layer tiles.
+
+    `base_url` prefixes the page's URLs (empty: same origin; absolute for a saved snapshot).
+    """
+    lang = view.lang
+    extent, estimates = _extent(conn, view)
+    if extent is not None:
+        w, s, e, n = extent
+        location = [(s + n) / 2, (w + e) / 2]
+    else:
+        location = list(HANOI_CENTER)
+    fmap = folium.Map(location=location, zoom_start=13, tiles=None, max_zoom=20,
+                      zoom_control=True, control_scale=False)
+    fmap.default_js = _urls(base_url, FOLIUM_JS)
+    fmap.default_css = _urls(base_url, FOLIUM_CSS)
+    figure = fmap.get_root()
+    figure.title = i18n.text("page_title", lang, district=i18n.district_name(view.district))
+    figure.header.add_child(Element('<link rel="icon" href="data:,">'), name="favicon")
+
+    folium.TileLayer(
+        tiles=settings.basemap_url, attr=settings.basemap_attribution,
+        name=i18n.text("basemap", lang), max_zoom=20, max_native_zoom=19,
+    ).add_to(fmap)
+
+    groups: dict[str, folium.FeatureGroup] = {}
+    layer_configs = []
+    for z, layer_id in enumerate(styles.MAP_LAYERS):
+        spec = LAYERS[layer_id]
+        group = folium.FeatureGroup(name=spec.title(lang), show=layer_id in view.layers)
+        group.add_to(fmap)
+        groups[layer_id] = group
+        big = estimates.get(layer_id, 0) > TILE_THRESHOLD
+        tiled = vector_tiles and (layer_id in ALWAYS_TILED or big)
+        layer_configs.append({
+            "id": layer_id, "title": spec.title(lang), "geometry": spec.geometry_type,
+            "minZoom": spec.min_zoom, "source": "tiles" if tiled else "geojson",
+            "z": styles.PANE_Z_BASE + z,
+        })
+
+    add_plan_overlays(fmap, conn, settings, lang)
+    folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
+
+    initial: dict[str, Any]
+    if view.bbox is not None:
+        initial = {"bbox": list(view.bbox)}
+    elif view.center is not None:
+        initial = {"center": list(view.center), "zoom": view.zoom or 15}
+    elif extent is not None:
+        initial = {"bbox": extent, "zoom": view.zoom}
+    else:
+        initial = {"center": list(HANOI_CENTER), "zoom": view.zoom or 12}
+    config = {
+        "base": base_url,
+        "lang": lang,
+        "district": view.district,
+        "ward": view.ward,
+        "from": view.date_from.isoformat(),
+        "to": view.date_to.isoformat(),
+        "limit": ITEMS_LIMIT,
+        "view": initial,
+        "layers": layer_configs,
+        "styles": styles.js_styles(),
+        "i18n": i18n.js_strings(lang),
+    }
+    fmap.add_child(ClearanceMapApp(
+        groups, config, legend_html(styles.MAP_LAYERS, lang), summary_html(view), base_url))
+    return fmap
+
+
+def render_map(fmap: folium.Map) -> str:
+    """The map's whole HTML page."""
+    return fmap.get_root().render()
+
+
+def static_path(path: str) -> Path | None:
+    """The file a /static/{path} URL serves, or None (never outside the listed places)."""
+    if path in STATIC_FILES:
+        found = STATIC_FILES[path]
+        return found if found.is_file() else None
+    prefix, _, name = path.rpartition("/")
+    root = STATIC_DIRS.get(prefix)
+    if root is None or not name or name.startswith("."):
+        return None
+    found = (root / name).resolve()
+    if found.parent != root.resolve() or not found.is_file():
+        return None
+    return found

@@ -1,0 +1,245 @@
+"""Approved 1/2000 zoning plans laid over the current situation on the clearance map."""
+
+from __future__ import annotations
+
+import folium
+from sqlalchemy import Connection
+
+from api.settings import Settings
+
+
+def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, lang: str) -> None:
+    """Add each zoning plan as an overlay with an opacity slider, and a click-to-lookup panel.
+
+    Raster plans are tile layers on /plans/{id}/tiles; vector plans fetch their zones from the
+    plan_zones collection when first switched on. A click on the map, while a plan is on, asks
+    /plans/lookup and shows the planned land use in a panel (other layers keep their popups).
+    """
+    import orjson
+    from branca.element import MacroElement
+    from folium.template import Template
+
+    from layers.landuse import legend
+    from layers.plans import list_plans
+
+    plan_features = orjson.loads(list_plans(conn))["features"]
+    if not plan_features:
+        return
+    # The page's own base URL (empty for same-origin pages, absolute in saved snapshots).
+    leaflet = dict(getattr(fmap, "default_js", [])).get("leaflet", "")
+    marker = "/static/lib/leaflet/leaflet.js"
+    base = leaflet[: -len(marker)] if leaflet.endswith(marker) else ""
+    en = lang == "en"
+    words = {
+        "panel": "1/2000 zoning plans" if en else "Quy hoạch phân khu 1/2000",
+        "opacity": "Opacity" if en else "Độ trong suốt",
+        "here": "Planned here" if en else "Quy hoạch tại điểm chọn",
+        "none": "No planned zone at this point." if en else "Không có khu đất quy hoạch tại điểm này.",
+        "sheets": "Plan sheets here" if en else "Bản đồ quy hoạch phủ điểm này",
+        "plot": "Plot" if en else "Ký hiệu lô",
+        "density": "Building density" if en else "Mật độ xây dựng",
+        "floors": "Height (floors)" if en else "Tầng cao",
+        "far": "Floor-area ratio" if en else "Hệ số sử dụng đất",
+        "area": "Zone area" if en else "Diện tích lô",
+        "decision": "Decision" if en else "Quyết định",
+        "red_line": "Nearest red line" if en else "Chỉ giới đường đỏ gần nhất",
+        "failed": "Lookup failed." if en else "Không tra cứu được.",
+        "close": "Close" if en else "Đóng",
+        "legend": "Land use" if en else "Chức năng sử dụng đất",
+    }
+    layers: list[tuple[int, str]] = []
+    plans_cfg = []
+    for feature in plan_features:
+        p, plan_id = feature["properties"], feature["id"]
+        coords = [c for poly in feature["geometry"]["coordinates"] for ring in poly for c in ring]
+        lons, lats = [c[0] for c in coords], [c[1] for c in coords]
+        bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
+        name = p["name"]
+        short = name if len(name) <= 90 else f"{name[:42]}…{name[-44:]}"
+        title = f"QH 1/{p['scale']} · {short}"
+        if p["kind"] == "raster":
+            layer = folium.TileLayer(
+                tiles=f"{base}/plans/{plan_id}/tiles/{{z}}/{{x}}/{{y}}.png", name=title,
+                attr=p["decision"] or p["name"], overlay=True, control=True, show=False,
+                opacity=0.7, max_zoom=22, max_native_zoom=20, bounds=bounds)
+        else:
+            layer = folium.FeatureGroup(name=title, overlay=True, control=True, show=False)
+        layer.add_to(fmap)
+        layers.append((plan_id, layer.get_name()))
+        plans_cfg.append({"id": plan_id, "kind": p["kind"], "name": p["name"],
+                          "decision": p["decision"], "bounds": bounds})
+    config = {"base": base, "lang": lang, "words": words, "plans": plans_cfg,
+              "legend": legend(lang)}
+
+    script = """
+{% macro header(this, kwargs) %}
+<style>
+.qh-plans { background: rgba(255,255,255,.94); border-radius: 6px; padding: 6px 9px;
+  box-shadow: 0 1px 5px rgba(0,0,0,.35); font: 12px/1.35 "DejaVu Sans", Arial, sans-serif;
+  color: #222; max-width: 320px; }
+.qh-plans-title { font-weight: 700; margin-bottom: 3px; }
+.qh-plans-row { margin: 3px 0; }
+.qh-plans-row.qh-off { display: none; }
+.qh-plans-row label { display: block; font-size: 11px; max-height: 2.8em; overflow: hidden; }
+.qh-plans-row input[type=range] { width: 100%; margin: 0; }
+.qh-plans-legend { display: flex; flex-wrap: wrap; gap: 1px 8px; margin-top: 4px; }
+.qh-plans-legend span { display: inline-flex; align-items: center; gap: 3px; white-space: nowrap; }
+.qh-plans-legend i { width: 12px; height: 10px; border: 1px solid #777; display: inline-block; }
+.qh-plans-info { margin-top: 6px; border-top: 1px solid #ccc; padding-top: 4px; }
+.qh-plans-info table { border-collapse: collapse; }
+.qh-plans-info th { font-weight: 400; color: #444; padding: 0 8px 0 0; text-align: left; }
+.qh-plans-info .qh-zone { font-weight: 700; font-size: 13px; }
+.qh-plans-info button { float: right; border: 0; background: none; cursor: pointer; font-size: 14px; }
+</style>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var cfg = {{ this.config }};
+  var W = cfg.words;
+  var layers = {
+{%- for plan_id, name in this.layers %}
+    "{{ plan_id }}": {{ name }},
+{%- endfor %}
+  };
+  var opacity = {}, zones = {}, rows = {}, marker = null;
+  function esc(v) {
+    return String(v == null ? "" : v).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  function zoneStyle(f, op) {
+    return {color: "#444", weight: 0.7, opacity: Math.min(1, op + 0.2),
+            fillColor: f.properties.color, fillOpacity: op};
+  }
+  function setOpacity(p, v) {
+    opacity[p.id] = v;
+    if (p.kind === "raster") { layers[p.id].setOpacity(v); }
+    else if (zones[p.id]) { zones[p.id].setStyle(function (f) { return zoneStyle(f, v); }); }
+  }
+  cfg.plans.forEach(function (p) {
+    opacity[p.id] = 0.7;
+    if (p.kind !== "vector") { return; }
+    layers[p.id].on("add", function () {
+      if (zones[p.id]) { return; }
+      zones[p.id] = L.geoJSON(null, {interactive: false,
+                                     style: function (f) { return zoneStyle(f, opacity[p.id]); }});
+      layers[p.id].addLayer(zones[p.id]);
+      fetch(cfg.base + "/collections/plan_zones/items?plan_id=" + p.id + "&limit=10000")
+        .then(function (r) { return r.json(); })
+        .then(function (fc) { zones[p.id].addData(fc); });
+    });
+  });
+  function active() {
+    return cfg.plans.filter(function (p) { return map.hasLayer(layers[p.id]); });
+  }
+  var panel = L.control({position: "bottomleft"});
+  panel.onAdd = function () {
+    var div = L.DomUtil.create("div", "qh-plans qh-plans-control");
+    var html = '<div class="qh-plans-title">' + esc(W.panel) + "</div>";
+    cfg.plans.forEach(function (p) {
+      html += '<div class="qh-plans-row qh-off" data-plan="' + p.id + '"><label title="' +
+        esc(p.name) + '">' + esc(p.name) + '</label><input type="range" min="0" max="100" ' +
+        'value="70" aria-label="' + esc(W.opacity + ": " + p.name) + '"></div>';
+    });
+    html += '<div class="qh-plans-legend qh-off">' + cfg.legend.map(function (u) {
+      return '<span><i style="background:' + u.color + '"></i>' + esc(u.code) + "</span>";
+    }).join("") + '</div><div class="qh-plans-info" hidden></div>';
+    div.innerHTML = html;
+    cfg.plans.forEach(function (p) {
+      var row = div.querySelector('[data-plan="' + p.id + '"]');
+      rows[p.id] = row;
+      row.querySelector("input").addEventListener("input", function (e) {
+        setOpacity(p, e.target.value / 100);
+      });
+    });
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  };
+  panel.addTo(map);
+  var box = panel.getContainer();
+  var info = box.querySelector(".qh-plans-info");
+  function refresh() {
+    var on = active();
+    box.style.display = on.length ? "" : "none";
+    cfg.plans.forEach(function (p) {
+      rows[p.id].classList.toggle("qh-off", !map.hasLayer(layers[p.id]));
+    });
+    box.querySelector(".qh-plans-legend").classList.toggle("qh-off", !on.length);
+    if (!on.length) { info.hidden = true; if (marker) { map.removeLayer(marker); marker = null; } }
+  }
+  map.on("layeradd layerremove", refresh);
+  refresh();
+  function row(label, value, unit) {
+    if (value == null || value === "") { return ""; }
+    return "<tr><th>" + esc(label) + "</th><td>" + esc(value) + (unit || "") + "</td></tr>";
+  }
+  function render(d) {
+    var en = cfg.lang === "en";
+    var html = '<button type="button" title="' + esc(W.close) + '">×</button><b>' +
+      esc(W.here) + "</b>";
+    if (!d.zones.length) { html += "<div>" + esc(W.none) + "</div>"; }
+    d.zones.forEach(function (z) {
+      html += '<div class="qh-zone"><i style="display:inline-block;width:12px;height:10px;' +
+        'border:1px solid #777;background:' + z.color + '"></i> ' + esc(z.code) + " — " +
+        esc(en ? z.land_use_en : z.land_use_vi) + "</div><table>" +
+        row(W.plot, z.name) + row(W.density, z.building_density_pct, "%") +
+        row(W.floors, z.max_floors) + row(W.far, z.floor_area_ratio) +
+        row(W.area, z.area_ha, " ha") + row(W.decision, z.plan.decision) + "</table>" +
+        "<div><small>" + esc(z.plan.name) + "</small></div>";
+    });
+    if (d.sheets.length) {
+      html += "<div><small>" + esc(W.sheets) + ": " +
+        d.sheets.map(function (s) { return esc(s.name); }).join("; ") + "</small></div>";
+    }
+    if (d.red_line) {
+      html += "<div><small>" + esc(W.red_line) + ": " + esc(d.red_line.road) + " (" +
+        esc(d.red_line.distance_m) + " m)</small></div>";
+    }
+    return html;
+  }
+  // Captured on the container: layers whose popups stop the click still let the lookup run.
+  map.getContainer().addEventListener("click", function (ev) {
+    if (!active().length || (map.dragging && map.dragging.moved())) { return; }
+    if (ev.target.closest && ev.target.closest(".leaflet-control-container, .leaflet-popup")) {
+      return;
+    }
+    var latlng = map.mouseEventToLatLng(ev);
+    var url = cfg.base + "/plans/lookup?lon=" + latlng.lng.toFixed(7) + "&lat=" +
+      latlng.lat.toFixed(7) + "&lang=" + cfg.lang;
+    if (marker) { map.removeLayer(marker); }
+    marker = L.circleMarker(latlng, {radius: 5, color: "#000", weight: 2, fillOpacity: 0,
+                                     interactive: false}).addTo(map);
+    fetch(url).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (d) { info.innerHTML = render(d); })
+      .catch(function () { info.textContent = W.failed; })
+      .then(function () {
+        info.hidden = false;
+        var close = info.querySelector("button");
+        if (close) {
+          close.addEventListener("click", function () {
+            info.hidden = true;
+            if (marker) { map.removeLayer(marker); marker = null; }
+          });
+        }
+      });
+  }, true);
+})();
+{% endmacro %}
+"""
+
+    class PlanOverlays(MacroElement):
+        """Opacity sliders, lazy zone loading and the lookup panel."""
+
+        _template = Template(script)
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._name = "PlanOverlays"
+            self.layers = layers
+            # Safe inside <script>: "<" only occurs within JSON strings.
+            self.config = orjson.dumps(config).decode().replace("<", "\\u003c")
+
+    fmap.add_child(PlanOverlays())
+
