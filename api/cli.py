@@ -133,5 +133,9 @@ from api.cli_plans import plan  # noqa: E402
 
 main.add_command(plan)
 
+from api.cli_import import import_cmd  # noqa: E402
+
+main.add_command(import_cmd)
+
 if __name__ == "__main__":
     main()
