@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.errors import STATUS_CODES, add_exception_handlers
-from api.routes import collections, health, maps, plans, stats, tiles
+from api.routes import collections, dashboard, exports, health, maps, plans, reports, stats, tiles
 from api.settings import Settings
 from gis.db import make_engine
 
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     add_exception_handlers(app, STATUS_CODES)
-    for module in (health, collections, tiles, stats, maps, plans):
+    for module in (health, collections, tiles, stats, maps, plans, exports, reports, dashboard):
         app.include_router(module.router)
 
     @app.get("/", summary="Landing page", tags=["OGC API – Features"])
@@ -65,6 +65,7 @@ LANDING_HTML = (
     "<!doctype html><html lang='vi'><meta charset='utf-8'><title>quyhoach</title>"
     "<h1>quyhoach — Quy hoạch đô thị</h1>"
     "<ul><li><a href='/map'>Bản đồ / Map</a></li>"
+    "<li><a href='/dashboard'>Tiến độ GPMB / Clearance dashboard</a></li>"
     "<li><a href='/collections'>Lớp dữ liệu / Collections</a></li>"
     "<li><a href='/stats/clearance'>Thống kê GPMB / Clearance statistics</a></li>"
     "<li><a href='/health'>Health</a></li><li><a href='/docs'>API</a></li></ul></html>"

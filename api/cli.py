@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 
 import click
 
@@ -94,28 +95,32 @@ def load_sample_cmd(if_empty: bool) -> None:
 @click.option("--ward", default=None, help="Restrict to one ward (its name).")
 @click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "pdf", "xlsx"]),
+              default="text")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The figures as the status history stood on this day.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file (pdf and xlsx: a file named after the period).")
 def report_cmd(
-    district: str, ward: str | None, date_from: dt.datetime, date_to: dt.datetime, fmt: str, lang: str
+    district: str, ward: str | None, date_from: dt.datetime, date_to: dt.datetime, fmt: str,
+    lang: str, as_of: dt.datetime | None, out: Path | None,
 ) -> None:
     """Clearance progress of a district for a period, computed from the data."""
     from gis.db import make_engine
-    from layers.queries import clearance_stats
-    from layers.reports import render_text
+    from layers.reports import write_report
 
     if date_to < date_from:
         _fail("--to is before --from")
     engine = make_engine(get_settings())
     with engine.connect() as conn:
-        body = clearance_stats(conn, district, date_from.date(), date_to.date(), ward)
+        body, path = write_report(conn, district, date_from.date(), date_to.date(), ward,
+                                  as_of.date() if as_of else None, fmt, lang, out)
     engine.dispose()
-    if fmt == "json":
-        click.echo(body)
+    if path is not None:
+        click.echo(f"Report written to {path}" if lang == "en" else f"Đã ghi báo cáo: {path}")
     else:
-        import orjson
-
-        click.echo(render_text(orjson.loads(body), lang))
+        click.echo(body)
 
 
 @main.command("serve")
@@ -136,6 +141,14 @@ main.add_command(plan)
 from api.cli_import import import_cmd  # noqa: E402
 
 main.add_command(import_cmd)
+
+from api.cli_export import export_map_cmd  # noqa: E402
+
+main.add_command(export_map_cmd)
+
+from api.cli_history import status  # noqa: E402
+
+main.add_command(status)
 
 if __name__ == "__main__":
     main()

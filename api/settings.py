@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     plan_store: Path = PROJECT_ROOT / ".plans"
     default_lang: str = "vi"
 
+    # Map exports: a bounded pool of headless Chromium pages renders PNG snapshots of /map.
+    export_chromium: Path = Path("/usr/bin/chromium")
+    export_pool_size: int = 2
+    export_timeout_s: float = 30.0
+    export_queue_wait_s: float = 1.0
+    export_basemap_wait_s: float = 3.0
+    export_office: str = "Phòng Quản lý đô thị"
+
 
 def get_settings() -> Settings:
     """Settings as the environment gives them now."""

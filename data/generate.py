@@ -13,7 +13,7 @@ import math
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ TO_VN = Transformer.from_crs(4326, SRID, always_xy=True)
 TO_LL = Transformer.from_crs(SRID, 4326, always_xy=True)
 GEOD = Geod(ellps="WGS84")
 SEED = 2022
+HANOI_TZ = timezone(timedelta(hours=7))
 
 LB, HBT = "long-bien", "hai-ba-trung"
 H1_FROM, H1_TO = date(2022, 1, 1), date(2022, 6, 30)
@@ -820,6 +821,94 @@ def civilized_streets(rng: np.random.Generator, lb_wards: dict[str, MultiPolygon
     return rows
 
 
+# ----------------------------------------------------------------------------- history
+
+STEPS = ["drafted", "published", "approved", "paid", "handed_over"]
+EVENT_COLUMNS = ["entity", "code", "from_status", "to_status", "effective_on", "recorded_at",
+                 "recorded_by", "note"]
+OFFICES = {LB: ("UBND quận Long Biên", "Trung tâm Phát triển quỹ đất quận Long Biên"),
+           HBT: ("UBND quận Hai Bà Trưng", "Ban Bồi thường, giải phóng mặt bằng quận Hai Bà Trưng")}
+
+
+def status_events(plans: list[Plan]) -> list[dict[str, Any]]:
+    """The month-by-month status history behind each project's and plan's current state."""
+    rng = np.random.default_rng([SEED, 3])
+    decisions: dict[tuple[str, int], int] = {}
+    rows: list[dict[str, Any]] = []
+
+    def add(entity: str, code: str, prev: str | None, to: str, day: date, by: str,
+            note: str = "") -> str:
+        """Append one event, recorded a few working hours or days after it took effect."""
+        at = datetime(day.year, day.month, day.day, int(rng.integers(8, 17)),
+                      int(rng.integers(0, 60)), tzinfo=HANOI_TZ)
+        at += timedelta(days=int(rng.choice([0, 0, 0, 1, 1, 2, 3, 5])))
+        rows.append({"entity": entity, "code": code, "from_status": prev, "to_status": to,
+                     "effective_on": day, "recorded_at": at, "recorded_by": by, "note": note})
+        return to
+
+    for p in sorted(plans, key=lambda p: p.code):
+        assert p.started_on is not None
+        council, centre = OFFICES[p.district]
+        snapshot = p.snapshot
+        steps = [r[f"{s}_on"] for r in p.parcels for s in STEPS if r[f"{s}_on"]]
+        first_draft = min(r["drafted_on"] for r in p.parcels)
+        planned_on = p.started_on - D(int(rng.integers(60, 300)))
+        if p.status == "planned":
+            planned_on = first_draft - D(int(rng.integers(20, 90)))
+        prev = add("project", p.code, None, "planned", planned_on, council,
+                   "Phê duyệt kế hoạch thu hồi đất, GPMB (minh họa)")
+        if p.status != "planned":
+            prev = add("project", p.code, prev, "in_progress", p.started_on, council,
+                       "Triển khai công tác GPMB")
+        if p.status == "completed":
+            assert p.completed_on is not None
+            add("project", p.code, prev, "completed", p.completed_on, council,
+                "Hoàn thành GPMB, bàn giao mặt bằng cho chủ đầu tư")
+        elif p.status == "suspended":
+            day = min(max(steps) + D(int(rng.integers(5, 40))), snapshot)
+            add("project", p.code, prev, "suspended", day, council,
+                "Tạm dừng: vướng mắc về nguồn gốc đất, chờ giải quyết đơn thư (minh họa)")
+        for r in sorted(p.parcels, key=lambda r: r["code"]):
+            prev_step: str | None = None
+            for step in STEPS:
+                day = r[f"{step}_on"]
+                if day is None:
+                    break
+                note = ""
+                if step == "approved":
+                    key = (p.district, day.year)
+                    decisions[key] = decisions.get(key, 0) + 1
+                    note = f"QĐ phê duyệt phương án số {1000 + decisions[key]}/QĐ-UBND (minh họa)"
+                prev_step = add("plan", r["code"], prev_step, step, day, centre, note)
+    return rows
+
+
+def write_events(path: Path, rows: list[dict[str, Any]]) -> int:
+    """Write the status history as CSV, each entity's events in the order they took effect."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(EVENT_COLUMNS)
+        for r in rows:
+            w.writerow([r["entity"], r["code"], r["from_status"] or "", r["to_status"],
+                        r["effective_on"].isoformat(), r["recorded_at"].isoformat(),
+                        r["recorded_by"], r["note"]])
+    return len(rows)
+
+
+def replay(events: Any, day: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """The state of each entity on a day, replaying the events (the database's definition)."""
+    state: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in events[events["effective_on"] <= day].itertuples():
+        s = state.setdefault((e.entity, e.code), {"status": None, "completed_on": None})
+        s["status"] = e.to_status
+        if e.entity == "project":
+            s["completed_on"] = e.effective_on if e.to_status == "completed" else None
+        else:
+            for step in STEPS[:STEPS.index(e.to_status) + 1]:
+                s.setdefault(f"{step}_on", e.effective_on)
+    return state
+
+
 # ----------------------------------------------------------------------------- output
 
 
@@ -951,6 +1040,7 @@ def generate(out: Path) -> dict[str, int]:
         out / "civilized_streets.geojson", "civilized_streets",
         (({k: v for k, v in s.items() if k != "geom"}, s["geom"])
          for s in sorted(streets, key=lambda s: (s["district"], s["name"]))))
+    counts["status_events"] = write_events(out / "status_events.csv", status_events(plans))
     print(f"row depth factor for Long Biên: {f:.6f}")
     return counts
 
@@ -1077,6 +1167,36 @@ def check(out: Path) -> bool:
     in_bode = approved[approved.geometry.representative_point().within(bode)]
     n_bode = int(carried.geometry.apply(lambda g: bode.relate_pattern(g, "T********")).sum())
     print(f"  (ward Bồ Đề: {n_bode} projects, {len(in_bode)} plans approved in the period)")
+
+    # The status history: each entity's events continue one another, and replaying them gives
+    # the files' statuses and step dates; the first half of 2022 as of 31 March is no larger.
+    ev = pd.read_csv(out / "status_events.csv", dtype=str, keep_default_na=False)
+    ev["effective_on"] = pd.to_datetime(ev["effective_on"])
+    print(f"status_events: {len(ev)} rows, "
+          f"{(out / 'status_events.csv').stat().st_size / 1024:.0f} KiB")
+    prev = ev.groupby(["entity", "code"])["to_status"].shift().fillna("")
+    expect(bool((prev == ev["from_status"]).all()), "events continue one another")
+    expect(bool((ev.groupby(["entity", "code"])["effective_on"].diff().dropna()
+                 >= pd.Timedelta(0)).all()), "events in the order they took effect")
+    expect(set(ev.loc[ev["entity"] == "plan", "code"]) == set(pa["code"]), "every plan has events")
+    expect(set(ev.loc[ev["entity"] == "project", "code"]) == set(pr["code"]),
+           "every project has events")
+    now = replay(ev, pd.Timestamp(LB_SNAPSHOT))
+    def same(a: Any, b: Any) -> bool:
+        """Equal values, or both missing."""
+        return bool(pd.isna(a) and pd.isna(b)) or a == b
+
+    expect(all(now[("plan", r.code)]["status"] == r.status
+               and all(same(now[("plan", r.code)].get(c), getattr(r, c)) for c in dates)
+               for r in pa.itertuples()), "replayed plans equal the parcels' statuses and dates")
+    expect(all(now[("project", r.code)]["status"] == r.status
+               and same(now[("project", r.code)]["completed_on"], r.completed_on)
+               for r in pr.itertuples()), "replayed projects equal the projects' statuses")
+    march = replay(ev, pd.Timestamp(2022, 3, 31))
+    n_march = sum(1 for r in approved.itertuples()
+                  if march.get(("plan", r.code), {}).get("approved_on") is not None)
+    print(f"  (as of 2022-03-31: {n_march} of the {len(approved)} plans approved)")
+    expect(0 < n_march < len(approved), "fewer approvals as of 31 March")
     print("\nall checks passed" if ok else "\nSOME CHECKS FAILED")
     return ok
 

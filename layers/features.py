@@ -40,13 +40,19 @@ class Query:
     lat_lon: bool = False
     datetime: tuple[dt.date | None, dt.date | None] | None = None
     equals: dict[str, Any] = field(default_factory=dict)
+    as_of: dt.date | None = None
 
 
 @cache
-def feature_source(spec: LayerSpec) -> str:
-    """The layer's feature SELECT, as written in its SQL file."""
+def feature_source(spec: LayerSpec, as_of: bool = False) -> str:
+    """The layer's feature SELECT, as written in its SQL file.
+
+    A layer with a status history reads the day in `:as_of`; without `as_of` that is the
+    constant NULL (today's state), which the planner folds away.
+    """
     body = resources.files("layers").joinpath("sql", spec.features_sql).read_text("utf-8")
-    return body.strip().rstrip(";")
+    body = body.strip().rstrip(";")
+    return body if as_of else body.replace(":as_of", "NULL")
 
 
 def _geometry_expr(q: Query) -> str:
@@ -110,10 +116,11 @@ def _where(spec: LayerSpec, q: Query, params: dict[str, Any]) -> str:
 
 def items(conn: Connection, spec: LayerSpec, q: Query) -> tuple[int, int, str]:
     """(numberMatched, numberReturned, comma-joined features) of one page."""
-    params: dict[str, Any] = {"limit": q.limit, "offset": q.offset, "out_srid": q.out_srid}
+    params: dict[str, Any] = {"limit": q.limit, "offset": q.offset, "out_srid": q.out_srid,
+                              "as_of": q.as_of}
     where = _where(spec, q, params)
     sql = f"""
-WITH src AS NOT MATERIALIZED ({feature_source(spec)})
+WITH src AS NOT MATERIALIZED ({feature_source(spec, q.as_of is not None)})
 SELECT (SELECT count(*) FROM src f WHERE {where}) AS matched,
        count(*) AS returned,
        coalesce(string_agg({_feature_expr(q, property_columns(conn, spec))}, ',' ORDER BY f.id), '')

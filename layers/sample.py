@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, text
 from api.settings import PROJECT_ROOT
 from gis.ingest import copy_rows, ewkb_hex, none_if_missing
 from gis.srs import VN2000
+from layers.history import mismatches
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 
@@ -27,6 +29,8 @@ PARCEL_COLUMNS = ["code", "land_user_kind", "status", "drafted_on", "published_o
                   "paid_on", "handed_over_on", "compensation_vnd"]
 LAYER_TABLES = ["wards", "projects", "parcels", "red_lines", "red_line_markers", "lakes",
                 "civilized_streets"]
+EVENT_COLUMNS = ["entity", "entity_id", "from_status", "to_status", "effective_on", "recorded_at",
+                 "recorded_by", "note"]
 
 
 class SampleError(RuntimeError):
@@ -47,6 +51,18 @@ def _rows(gdf: gpd.GeoDataFrame, columns: list[str]) -> list[list[object]]:
     return [[none_if_missing(v) for v in row] + [g] for row, g in zip(values, geoms, strict=True)]
 
 
+def _event_rows(path: Path, ids: dict[str, dict[str, int]]) -> list[list[object]]:
+    """The sample's status events, with each project's and plan's code replaced by its id."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    unknown = sorted({r["code"] for r in rows if r["code"] not in ids.get(r["entity"], {})})
+    if unknown:
+        raise SampleError(f"status events refer to unknown projects or plans: {unknown[:5]}")
+    return [[r["entity"], ids[r["entity"]][r["code"]], r["from_status"] or None, r["to_status"],
+             r["effective_on"], r["recorded_at"], r["recorded_by"], r["note"] or None]
+            for r in rows]
+
+
 def _has_data(engine: Engine) -> bool:
     with engine.connect() as conn:
         return any(conn.execute(text(f"SELECT EXISTS (SELECT 1 FROM {t})")).scalar_one()
@@ -63,7 +79,10 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = 
     markers = pd.read_csv(sample_dir / "red_line_markers.csv", dtype={"x": str, "y": str})
     counts: dict[str, int] = {}
     with engine.begin() as conn:
+        # The sample brings its own status history: no events from rows, history replaced whole.
+        conn.execute(text("SELECT set_config('quyhoach.loading_history', 'on', true)"))
         conn.execute(text(f"TRUNCATE {', '.join(LAYER_TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("TRUNCATE status_events RESTART IDENTITY"))
         for table, columns in POLYGON_AND_LINE_LAYERS.items():
             counts[table] = copy_rows(conn, table, [*columns, "geom"], _rows(frames[table], columns))
         project_ids = dict(conn.execute(text("SELECT code, id FROM projects")).all())
@@ -73,6 +92,15 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = 
         parcels["project_id"] = parcels["project_code"].map(project_ids)
         cols = ["project_id", *PARCEL_COLUMNS]
         counts["parcels"] = copy_rows(conn, "parcels", [*cols, "geom"], _rows(parcels, cols))
+        ids = {"project": project_ids,
+               "plan": dict(conn.execute(text("SELECT code, id FROM parcels")).all())}
+        counts["status_events"] = copy_rows(conn, "status_events", EVENT_COLUMNS,
+                                            _event_rows(sample_dir / "status_events.csv", ids))
+        differ = mismatches(conn)
+        if differ:
+            raise SampleError(f"the status history disagrees with {differ.plans} plans and "
+                              f"{differ.projects} projects")
+        conn.execute(text("SELECT set_config('quyhoach.loading_history', 'off', true)"))
         marker_rows = (
             [r.code, r.district, r.road, r.status, none_if_missing(r.surveyed_on), r.x, r.y]
             for r in markers.sort_values("code").itertuples()
@@ -87,7 +115,7 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = 
             " SELECT l.id FROM red_lines l WHERE l.road = m.road AND l.district = m.district"
             " ORDER BY l.geom <-> m.geom LIMIT 1)"
         ))
-        conn.execute(text(f"ANALYZE {', '.join(LAYER_TABLES)}"))
+        conn.execute(text(f"ANALYZE {', '.join(LAYER_TABLES)}, status_events"))
     from layers.plans import load_sample_plans
 
     counts.update(load_sample_plans(engine, store=plan_store))

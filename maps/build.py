@@ -48,6 +48,7 @@ STATIC_FILES: dict[str, Path] = {
         NODE_MODULES / "@fortawesome/fontawesome-free/css/all.min.css",
     "lib/vectorgrid/Leaflet.VectorGrid.bundled.min.js":
         NODE_MODULES / "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
+    "lib/chartjs/chart.umd.js": NODE_MODULES / "chart.js/dist/chart.umd.js",
 }
 # URL prefix under /static -> a directory whose files it serves (images and fonts the CSS loads).
 STATIC_DIRS: dict[str, Path] = {
@@ -73,8 +74,12 @@ FOLIUM_CSS = (
 PAGE_JS = (
     ("vectorgrid", "lib/vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
     ("quyhoach_map", "maps/quyhoach-map.js"),
+    ("quyhoach_export", "maps/quyhoach-export.js"),
+    ("quyhoach_asof", "maps/quyhoach-asof.js"),
 )
-PAGE_CSS = (("quyhoach_map_css", "maps/quyhoach-map.css"),)
+PAGE_CSS = (("quyhoach_map_css", "maps/quyhoach-map.css"),
+            ("quyhoach_export_css", "maps/quyhoach-export.css"),
+            ("quyhoach_asof_css", "maps/quyhoach-asof.css"))
 
 DEFAULT_DISTRICT = "long-bien"
 DEFAULT_PERIODS: dict[str, tuple[dt.date, dt.date]] = {

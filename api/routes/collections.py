@@ -29,7 +29,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
-ITEMS_PARAMS = {"f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime"}
+ITEMS_PARAMS = {"f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "as_of"}
 
 
 class ErrorBody(BaseModel):
@@ -142,6 +142,7 @@ def items(
     limit: str | None = Query(None, description="Page size (default 100; larger values are capped)."),
     offset: str | None = Query(None, description="Features to skip (paging)."),
     datetime: str | None = Query(None, description="Date or interval (YYYY-MM-DD, a/b, ../b, a/..)."),
+    as_of: str | None = Query(None, description="Show the layer as it stood on this day (YYYY-MM-DD): statuses and dates from the status history (projects, parcels)."),
 ) -> Response:
     """Features of a collection, filtered and paged. Any queryable may be given as `name=value`."""
     srid, lat_lon = P.crs_param(crs)
@@ -153,6 +154,7 @@ def items(
         lat_lon=lat_lon,
         datetime=P.datetime_param(datetime),
         equals=P.filters(spec, dict(request.query_params), ITEMS_PARAMS),
+        as_of=P.date_param(as_of, "as_of"),
     )
     matched, returned, feats = features.items(conn, spec, q)
     qs = {k: v for k, v in request.query_params.items() if k != "offset"}

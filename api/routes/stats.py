@@ -22,11 +22,13 @@ def clearance(
     ward: str | None = Query(None, description="Restrict to one ward (its name)."),
     date_from: str | None = Query(None, alias="from", description="First day (YYYY-MM-DD)."),
     date_to: str | None = Query(None, alias="to", description="Last day (YYYY-MM-DD)."),
+    as_of: str | None = Query(None, description="The figures as the status history stood on this day (YYYY-MM-DD)."),
 ) -> Response:
     """Projects, plans approved of total, hectares recovered and compensation, by ward and status."""
     start = P.date_param(date_from, "from") or dt.date(1900, 1, 1)
     end = P.date_param(date_to, "to") or dt.date.today()
     if end < start:
         raise InvalidParameterError("Ngày 'to' đứng trước ngày 'from'.", "'to' is before 'from'.")
-    return Response(clearance_stats(conn, district, start, end, ward or None),
+    day = P.date_param(as_of, "as_of")
+    return Response(clearance_stats(conn, district, start, end, ward or None, day),
                     media_type="application/json")

@@ -159,6 +159,7 @@
       var bounds = view.pad(PAD);
       var bbox = bboxOf(bounds);
       var params = new URLSearchParams({ bbox: bbox, limit: cfg.limit, district: cfg.district });
+      if (cfg.asOf) { params.set('as_of', cfg.asOf); }  // the layer as it stood that day
       var url = cfg.base + '/collections/' + entry.id + '/items?' + params.toString();
       if (entry.controller) { entry.controller.abort(); }
       var controller = new AbortController();
@@ -292,6 +293,7 @@
     function loadStats() {
       var params = new URLSearchParams({ district: cfg.district, from: cfg.from, to: cfg.to });
       if (cfg.ward) { params.set('ward', cfg.ward); }
+      if (cfg.asOf) { params.set('as_of', cfg.asOf); }
       qh.state.statsStatus = 'loading';
       fetch(cfg.base + '/stats/clearance?' + params.toString(), { headers: { Accept: 'application/json' } })
         .then(function (r) {
@@ -358,6 +360,19 @@
     loadStats();
 
     qh.entries = entries;
+    // Redraw every layer and the summary for cfg.asOf (set by the date slider). Tiles show
+    // today's state, so a past day is drawn from GeoJSON.
+    qh.reload = function () {
+      entries.forEach(function (entry) {
+        var tiled = (entry.cfg.source === 'tiles' || entry.cfg.tiledToday) && !cfg.asOf;
+        if (!tiled && entry.tiles) { entry.group.removeLayer(entry.tiles); entry.tiles = null; }
+        if (tiled && entry.source !== 'tiles') { clear(entry); }
+        entry.source = entry.state.source = tiled ? 'tiles' : 'geojson';
+        entry.bounds = null;
+        refresh(entry);
+      });
+      loadStats();
+    };
     qh.idle = function () {
       return qh.state.statsStatus !== 'loading' && entries.every(function (e) {
         return !map.hasLayer(e.group) || e.state.status !== 'loading';

@@ -1,0 +1,78 @@
+"""`quyhoach status`: record and read the status history of projects and compensation plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import sys
+
+import click
+
+from api.errors import PlanningError
+from api.settings import get_settings
+
+
+@click.group("status")
+def status() -> None:
+    """Status history of clearance projects and compensation plans (append-only)."""
+
+
+def _engine():  # noqa: ANN202
+    from gis.db import make_engine
+
+    return make_engine(get_settings())
+
+
+def _fail(exc: PlanningError, lang: str) -> None:
+    click.echo(f"error: {exc.message_en if lang == 'en' else exc.message}", err=True)
+    sys.exit(2)
+
+
+@status.command("set")
+@click.argument("entity", type=click.Choice(["project", "plan"]))
+@click.argument("code")
+@click.argument("to_status")
+@click.option("--on", "effective_on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day the change took effect (default: today).")
+@click.option("--by", "recorded_by", default=None, help="Who records it (default: the OS user).")
+@click.option("--note", default=None, help="A note, e.g. the decision number.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
+def status_set(entity: str, code: str, to_status: str, effective_on: dt.datetime | None,
+               recorded_by: str | None, note: str | None, lang: str) -> None:
+    """Record that a project or plan (by code or id) moved to TO_STATUS."""
+    from layers.history import record
+
+    engine = _engine()
+    try:
+        with engine.begin() as conn:
+            ev = record(conn, entity, code, to_status,
+                        effective_on.date() if effective_on else dt.date.today(),
+                        recorded_by or getpass.getuser(), note)
+    except PlanningError as exc:
+        _fail(exc, lang)
+    finally:
+        engine.dispose()
+    click.echo(f"{entity} {code}: {ev['from_status'] or '—'} → {ev['to_status']} "
+               f"({ev['effective_on']}, {ev['recorded_by']})")
+
+
+@status.command("history")
+@click.argument("entity", type=click.Choice(["project", "plan"]))
+@click.argument("code")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
+def status_history(entity: str, code: str, lang: str) -> None:
+    """Print the status history of a project or plan, oldest first."""
+    from layers.history import events
+
+    engine = _engine()
+    try:
+        with engine.connect() as conn:
+            rows = events(conn, entity, code)
+    except PlanningError as exc:
+        _fail(exc, lang)
+    finally:
+        engine.dispose()
+    for e in rows:
+        note = f" — {e['note']}" if e["note"] else ""
+        click.echo(f"{e['effective_on']}  {e['from_status'] or '—'} → {e['to_status']}  "
+                   f"[{e['recorded_by']}, {e['recorded_at']:%Y-%m-%d %H:%M}]{note}")

@@ -1,0 +1,116 @@
+"""The semi-annual clearance report of a district: Markdown, JSON, PDF or XLSX, and its map."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response
+
+from api import params as P
+from api.deps import ConnDep, LangDep
+from api.errors import InvalidParameterError, NotFoundError
+from api.routes.collections import ERRORS
+from layers import reports as R
+from layers.queries import clearance_stats
+
+router = APIRouter(tags=["reports"])
+
+REPORT_FORMATS = ("md", "json", "pdf", "xlsx")
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """The district, ward and period a report is about, validated."""
+
+    district: str
+    ward: str | None
+    date_from: dt.date
+    date_to: dt.date
+    as_of: dt.date | None
+
+    def query(self) -> dict[str, str]:
+        """The same parameters as a query string dict."""
+        q = {"district": self.district, "from": self.date_from.isoformat(),
+             "to": self.date_to.isoformat()}
+        if self.ward:
+            q["ward"] = self.ward
+        if self.as_of:
+            q["as_of"] = self.as_of.isoformat()
+        return q
+
+
+def report_params(district: str, ward: str | None, date_from: str | None, date_to: str | None,
+                  as_of: str | None) -> ReportParams:
+    """Validate a report's parameters (400 with a bilingual message otherwise)."""
+    start = P.date_param(date_from, "from")
+    end = P.date_param(date_to, "to")
+    if start is None or end is None:
+        raise InvalidParameterError("Cần cả hai ngày 'from' và 'to' (YYYY-MM-DD).",
+                                    "Both 'from' and 'to' are required (YYYY-MM-DD).")
+    if end < start:
+        raise InvalidParameterError("Ngày 'to' đứng trước ngày 'from'.", "'to' is before 'from'.")
+    return ReportParams(district.strip(), (ward or "").strip() or None, start, end,
+                        P.date_param(as_of, "as_of"))
+
+
+def _check_district(stats: dict, district: str) -> None:
+    if not stats["by_ward"]:
+        raise NotFoundError(f"Không có dữ liệu của quận '{district}' (hoặc của phường đã chọn).",
+                            f"No data for district '{district}' (or for the chosen ward).")
+
+
+@router.get("/reports/clearance", summary="Semi-annual clearance report", responses={
+    200: {"content": {R.MEDIA_TYPES[f]: {} for f in REPORT_FORMATS},
+          "description": "The report in the requested format."}, **ERRORS})
+def clearance_report(
+    request: Request,
+    conn: ConnDep,
+    lang: LangDep,
+    district: str = Query("long-bien", description="District slug, e.g. long-bien, hai-ba-trung."),
+    ward: str | None = Query(None, description="Restrict to one ward (its name)."),
+    date_from: str | None = Query(None, alias="from", description="First day (YYYY-MM-DD)."),
+    date_to: str | None = Query(None, alias="to", description="Last day (YYYY-MM-DD)."),
+    as_of: str | None = Query(None, description="As the status history stood on this day."),
+    format: str = Query("md", description="md, json, pdf or xlsx."),
+) -> Response:
+    """The district's clearance report for a period, every figure computed from the data."""
+    if format not in REPORT_FORMATS:
+        raise InvalidParameterError(
+            f"Định dạng '{format}' không hỗ trợ; dùng {', '.join(REPORT_FORMATS)}.",
+            f"Unsupported format '{format}'; use {', '.join(REPORT_FORMATS)}.")
+    rp = report_params(district, ward, date_from, date_to, as_of)
+    if format == "json":
+        body = clearance_stats(conn, rp.district, rp.date_from, rp.date_to, rp.ward, rp.as_of)
+        return Response(body, media_type=R.MEDIA_TYPES["json"])
+    report = R.build_report(conn, rp.district, rp.date_from, rp.date_to, rp.ward, rp.as_of,
+                            lang, with_figure=format != "md")  # Markdown links the figure
+    _check_district(report.stats, rp.district)
+    name = f"{report.file_stem}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "md":
+        figure = f"{request.url_for('clearance_report_map')}?{urlencode({**rp.query(), 'lang': lang})}"
+        return Response(R.render_markdown(report, figure), media_type=R.MEDIA_TYPES["md"],
+                        headers={"Content-Disposition": f'inline; filename="{name}"'})
+    if format == "pdf":
+        return Response(R.render_pdf(report), media_type=R.MEDIA_TYPES["pdf"], headers=headers)
+    return Response(R.render_xlsx(report), media_type=R.MEDIA_TYPES["xlsx"], headers=headers)
+
+
+@router.get("/reports/clearance/map.png", summary="The report's map figure", responses=ERRORS)
+def clearance_report_map(
+    conn: ConnDep,
+    lang: LangDep,
+    district: str = Query("long-bien", description="District slug."),
+    ward: str | None = Query(None, description="Restrict to one ward (its name)."),
+    date_from: str | None = Query(None, alias="from", description="First day (YYYY-MM-DD)."),
+    date_to: str | None = Query(None, alias="to", description="Last day (YYYY-MM-DD)."),
+    as_of: str | None = Query(None, description="As the status history stood on this day."),
+) -> Response:
+    """The district's wards and the period's projects by status, as a PNG."""
+    rp = report_params(district, ward, date_from, date_to, as_of)
+    report = R.build_report(conn, rp.district, rp.date_from, rp.date_to, rp.ward, rp.as_of, lang)
+    _check_district(report.stats, rp.district)
+    assert report.figure is not None
+    return Response(R.render_png(report.figure, lang=lang), media_type="image/png")

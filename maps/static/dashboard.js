@@ -1,0 +1,338 @@
+/* The clearance dashboard: reads /stats/clearance for the chosen district, ward, period and day,
+ * and draws the cumulative progress by month, the results by ward and by funding (Chart.js) and
+ * a sortable, filterable table of the projects with links to each on the map. */
+(function () {
+  'use strict';
+
+  var DAY = 86400000;
+  var D = window.qhDashboard = { state: { status: 'idle', charts: {}, rows: 0, loads: 0 } };
+
+  function $(id) { return document.getElementById(id); }
+  function parse(iso) { return Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)); }
+  function iso(ms) { return new Date(ms).toISOString().slice(0, 10); }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
+  }
+
+  function start(cfg) {
+    var W = cfg.words, lang = cfg.lang;
+    var nf = function (digits) {
+      return new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'vi-VN',
+        { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    };
+    var int = nf(0), ha = nf(2), bn = nf(1);
+    var state = { district: cfg.district, ward: cfg.ward, from: cfg.from, to: cfg.to,
+                  asOf: cfg.asOf };
+    var table = { rows: [], sort: 'code', dir: 1 };
+    var controller = null;
+
+    function day(value) {
+      if (!value) { return ''; }
+      var p = String(value).slice(0, 10).split('-');
+      return lang === 'en' ? p.join('-') : p[2] + '/' + p[1] + '/' + p[0];
+    }
+
+    function params(extra) {
+      var p = new URLSearchParams({ district: state.district, from: state.from, to: state.to });
+      if (state.ward) { p.set('ward', state.ward); }
+      if (state.asOf) { p.set('as_of', state.asOf); }
+      Object.keys(extra || {}).forEach(function (k) { p.set(k, extra[k]); });
+      return p;
+    }
+
+    function option(select, value, label, selected) {
+      var o = document.createElement('option');
+      o.value = value;
+      o.textContent = label;
+      o.selected = !!selected;
+      select.appendChild(o);
+    }
+
+    // ---------------------------------------------------------------- selectors
+    var district = $('qd-district'), ward = $('qd-ward'), from = $('qd-from'), to = $('qd-to');
+    var asOf = $('qd-asof'), asOfValue = $('qd-asof-value'), today = $('qd-today');
+    Object.keys(cfg.districts).forEach(function (d) {
+      option(district, d, cfg.districts[d], d === state.district);
+    });
+
+    function fillWards() {
+      ward.textContent = '';
+      option(ward, '', W.all_wards, !state.ward);
+      (cfg.wards[state.district] || []).forEach(function (w) { option(ward, w, w, w === state.ward); });
+    }
+
+    function syncSlider() {
+      var days = Math.max(0, Math.round((parse(state.to) - parse(state.from)) / DAY));
+      asOf.max = String(days);
+      asOf.value = String(state.asOf ? Math.round((parse(state.asOf) - parse(state.from)) / DAY) : days);
+      asOfValue.textContent = state.asOf ? day(state.asOf) : W.as_of_now;
+      today.disabled = !state.asOf;
+    }
+
+    function syncForm() {
+      district.value = state.district;
+      fillWards();
+      from.value = state.from;
+      to.value = state.to;
+      syncSlider();
+    }
+
+    function syncLinks() {
+      var u = new URL(window.location.href);
+      u.search = params({ lang: lang }).toString();
+      if (window.history && history.replaceState) { history.replaceState(null, '', u.toString()); }
+      $('qd-map-link').href = cfg.base + '/map?' + params({ lang: lang }).toString();
+      Array.prototype.forEach.call(document.querySelectorAll('.qd-report'), function (a) {
+        a.href = cfg.base + '/reports/clearance?' + params({ format: a.dataset.format, lang: lang });
+      });
+      $('qd-title').textContent = fill(W.title, { district: cfg.districts[state.district] || state.district });
+    }
+
+    district.addEventListener('change', function () {
+      state.district = district.value;
+      state.ward = null;
+      var p = cfg.periods[state.district];
+      if (p) { state.from = p[0]; state.to = p[1]; }
+      state.asOf = null;
+      syncForm();
+      load();
+    });
+    ward.addEventListener('change', function () { state.ward = ward.value || null; load(); });
+    [from, to].forEach(function (input) {
+      input.addEventListener('change', function () {
+        if (!from.value || !to.value || to.value < from.value) { return; }
+        state.from = from.value;
+        state.to = to.value;
+        if (state.asOf && (state.asOf < state.from || state.asOf > state.to)) { state.asOf = null; }
+        syncSlider();
+        load();
+      });
+    });
+    asOf.addEventListener('input', function () {
+      asOfValue.textContent = day(iso(parse(state.from) + Number(asOf.value) * DAY));
+    });
+    asOf.addEventListener('change', function () {
+      state.asOf = iso(parse(state.from) + Number(asOf.value) * DAY);
+      syncSlider();
+      load();
+    });
+    today.addEventListener('click', function () { state.asOf = null; syncSlider(); load(); });
+    $('qd-form').addEventListener('submit', function (e) { e.preventDefault(); });
+
+    // ---------------------------------------------------------------- charts
+    Chart.defaults.font.family = '"DejaVu Sans", "Segoe UI", Roboto, Arial, sans-serif';
+    Chart.defaults.animation = false;
+    Chart.defaults.maintainAspectRatio = false;
+    var charts = D.state.charts;
+    charts.month = new Chart($('qd-chart-month'), {
+      type: 'bar',
+      data: { labels: [], datasets: [
+        { type: 'bar', label: W.approved_cumulative, data: [], yAxisID: 'plans',
+          backgroundColor: 'rgba(102, 189, 99, 0.75)' },
+        { type: 'line', label: W.recovered_cumulative, data: [], yAxisID: 'ha',
+          borderColor: '#ff7f00', backgroundColor: '#ff7f00', tension: 0.2 },
+      ] },
+      options: { scales: {
+        plans: { position: 'left', beginAtZero: true, title: { display: true, text: W.plans_approved } },
+        ha: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false },
+              title: { display: true, text: W.recovered_ha } },
+      } },
+    });
+    charts.ward = new Chart($('qd-chart-ward'), {
+      type: 'bar',
+      data: { labels: [], datasets: [
+        { label: W.recovered_ha, data: [], xAxisID: 'ha', backgroundColor: 'rgba(255, 127, 0, 0.8)' },
+        { label: W.plans_approved, data: [], xAxisID: 'plans', backgroundColor: 'rgba(102, 189, 99, 0.8)' },
+      ] },
+      options: { indexAxis: 'y', scales: {
+        ha: { position: 'bottom', beginAtZero: true },
+        plans: { position: 'top', beginAtZero: true, grid: { drawOnChartArea: false } },
+      } },
+    });
+    charts.funding = new Chart($('qd-chart-funding'), {
+      type: 'doughnut',
+      data: { labels: [], datasets: [{ label: W.n_projects, data: [],
+                                       backgroundColor: ['#1f78b4', '#b15928'] }] },
+      options: { plugins: { legend: { position: 'bottom' } } },
+    });
+
+    function drawCharts(s) {
+      var months = s.by_month || [];
+      charts.month.data.labels = months.map(function (m) { return m.month; });
+      charts.month.data.datasets[0].data = months.map(function (m) { return m.plans_approved_cumulative; });
+      charts.month.data.datasets[1].data = months.map(function (m) { return Number(m.recovered_ha_cumulative); });
+      charts.month.update();
+      charts.ward.data.labels = s.by_ward.map(function (w) { return w.ward; });
+      charts.ward.data.datasets[0].data = s.by_ward.map(function (w) { return Number(w.recovered_ha); });
+      charts.ward.data.datasets[1].data = s.by_ward.map(function (w) { return w.plans_approved; });
+      charts.ward.update();
+      var funding = s.by_funding || [];
+      charts.funding.data.labels = funding.map(function (f) {
+        return (cfg.funding[f.funding] || f.funding) + ' (' + int.format(f.projects) + ')';
+      });
+      charts.funding.data.datasets[0].data = funding.map(function (f) { return f.projects; });
+      charts.funding.update();
+    }
+
+    function setStat(key, text) {
+      var el = document.querySelector('[data-stat="' + key + '"]');
+      if (el) { el.textContent = text; }
+    }
+
+    function drawCards(s) {
+      setStat('projects', int.format(s.projects));
+      setStat('projects_detail', fill(W.projects_detail, {
+        budget: int.format(s.projects_budget), non_budget: int.format(s.projects_non_budget) }));
+      setStat('plans', int.format(s.plans_approved) + '/' + int.format(s.plans_total));
+      setStat('recovered', ha.format(s.recovered_ha) + ' ha');
+      setStat('compensation', bn.format(Number(s.compensation_vnd) / 1e9) + ' ' + W.billion);
+      setStat('ahead', int.format(s.projects_ahead_of_schedule));
+    }
+
+    // ---------------------------------------------------------------- table
+    var search = $('qd-search'), fFunding = $('qd-filter-funding'), fStatus = $('qd-filter-status');
+    var fKey = $('qd-filter-key'), fComplaints = $('qd-filter-complaints');
+    option(fFunding, '', W.any_funding, true);
+    Object.keys(cfg.funding).forEach(function (k) { option(fFunding, k, cfg.funding[k]); });
+    option(fStatus, '', W.any_status, true);
+    Object.keys(cfg.status).forEach(function (k) { option(fStatus, k, cfg.status[k]); });
+    [search, fFunding, fStatus, fKey, fComplaints].forEach(function (el) {
+      el.addEventListener(el.type === 'search' ? 'input' : 'change', drawTable);
+    });
+    var heads = document.querySelectorAll('#qd-projects th[data-key]');
+    Array.prototype.forEach.call(heads, function (th) {
+      th.tabIndex = 0;
+      var go = function () {
+        table.dir = table.sort === th.dataset.key ? -table.dir : 1;
+        table.sort = th.dataset.key;
+        drawTable();
+      };
+      th.addEventListener('click', go);
+      th.addEventListener('keydown', function (e) { if (e.key === 'Enter') { go(); } });
+    });
+
+    function sortValue(p, key) {
+      var v = p[key];
+      if (key === 'wards') { return (v || []).join(', '); }
+      if (key === 'funding') { return cfg.funding[v] || v; }
+      if (key === 'status') { return cfg.status[v] || v; }
+      if (key === 'recovered_ha' || key === 'compensation_vnd' || key === 'plans_approved') { return Number(v); }
+      return v == null ? '' : v;
+    }
+
+    function mapLink(p) {
+      return cfg.base + '/map?' + params({ lang: lang, layers: 'wards,projects,parcels',
+        center: p.lat + ',' + p.lon, zoom: '17' }).toString();
+    }
+
+    function cell(tr, text, cls) {
+      var td = document.createElement('td');
+      td.textContent = text;
+      if (cls) { td.className = cls; }
+      tr.appendChild(td);
+      return td;
+    }
+
+    function drawTable() {
+      var q = search.value.trim().toLowerCase();
+      var rows = table.rows.filter(function (p) {
+        if (fFunding.value && p.funding !== fFunding.value) { return false; }
+        if (fStatus.value && p.status !== fStatus.value) { return false; }
+        if (fKey.checked && !p.is_key) { return false; }
+        if (fComplaints.checked && !p.has_complaints) { return false; }
+        if (!q) { return true; }
+        return (p.code + ' ' + p.name + ' ' + (p.wards || []).join(' ')).toLowerCase().indexOf(q) >= 0;
+      });
+      var key = table.sort, dir = table.dir;
+      rows.sort(function (a, b) {
+        var x = sortValue(a, key), y = sortValue(b, key);
+        if (typeof x === 'number' && typeof y === 'number') { return dir * (x - y) || a.code.localeCompare(b.code); }
+        return dir * String(x).localeCompare(String(y), lang) || a.code.localeCompare(b.code);
+      });
+      Array.prototype.forEach.call(heads, function (th) {
+        th.setAttribute('aria-sort', th.dataset.key === key ? (dir > 0 ? 'ascending' : 'descending') : 'none');
+      });
+      var body = document.querySelector('#qd-projects tbody');
+      body.textContent = '';
+      rows.forEach(function (p) {
+        var tr = document.createElement('tr');
+        tr.dataset.code = p.code;
+        cell(tr, p.code);
+        var name = cell(tr, p.name);
+        if (p.is_key) { name.appendChild(badge(W.key, 'qd-badge-key')); }
+        if (p.has_complaints) { name.appendChild(badge(W.complaints, 'qd-badge-complaints')); }
+        cell(tr, (p.wards || []).join(', '));
+        cell(tr, cfg.funding[p.funding] || p.funding);
+        cell(tr, cfg.status[p.status] || p.status, 'qd-status-' + p.status);
+        cell(tr, int.format(p.plans_approved) + '/' + int.format(p.plans_total), 'qd-num');
+        cell(tr, ha.format(p.recovered_ha), 'qd-num');
+        cell(tr, bn.format(Number(p.compensation_vnd) / 1e9), 'qd-num');
+        cell(tr, day(p.target_date));
+        var a = document.createElement('a');
+        a.href = mapLink(p);
+        a.textContent = W.on_map;
+        a.className = 'qd-map';
+        cell(tr, '').appendChild(a);
+        body.appendChild(tr);
+      });
+      if (!rows.length) { cell(body.insertRow(), W.empty).colSpan = heads.length + 1; }
+      $('qd-shown').textContent = fill(W.shown, { shown: rows.length, total: table.rows.length });
+      D.state.rows = rows.length;
+    }
+
+    function badge(text, cls) {
+      var b = document.createElement('span');
+      b.className = 'qd-badge ' + cls;
+      b.textContent = text;
+      return b;
+    }
+
+    // ---------------------------------------------------------------- loading
+    var status = $('qd-status');
+    function showStatus(text) { status.textContent = text || ''; status.hidden = !text; }
+
+    function load() {
+      syncLinks();
+      if (controller) { controller.abort(); }
+      var mine = controller = new AbortController();
+      D.state.status = 'loading';
+      showStatus(W.loading);
+      fetch(cfg.base + '/stats/clearance?' + params().toString(),
+            { signal: mine.signal, headers: { Accept: 'application/json' } })
+        .then(function (r) {
+          if (!r.ok) { throw new Error(String(r.status)); }
+          return r.json();
+        })
+        .then(function (s) {
+          if (mine !== controller) { return; }
+          controller = null;
+          D.state.stats = s;
+          drawCards(s);
+          drawCharts(s);
+          table.rows = s.project_list || [];
+          drawTable();
+          showStatus('');
+          D.state.loads += 1;
+          D.state.status = 'loaded';
+        })
+        .catch(function (err) {
+          if (err.name === 'AbortError') { return; }
+          D.state.status = 'error';
+          showStatus(W.failed);
+        });
+    }
+
+    D.load = load;
+    D.set = function (changes) {
+      Object.keys(changes).forEach(function (k) { state[k] = changes[k]; });
+      syncForm();
+      load();
+    };
+    syncForm();
+    load();
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    start(JSON.parse(document.getElementById('qd-config').textContent));
+  });
+}());
