@@ -170,12 +170,17 @@ def pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
-def text(key: str, lang: str, **values: Any) -> str:
-    """A page string in a language, with its placeholders filled."""
-    s = pick(TEXT[key], lang)
+def phrase(table: dict[str, tuple[str, str]], key: str, lang: str, **values: Any) -> str:
+    """A (vi, en) phrase of a table in a language, with its {placeholders} filled."""
+    s = pick(table[key], lang)
     for name, value in values.items():
         s = s.replace("{" + name + "}", str(value))
     return s
+
+
+def text(key: str, lang: str, **values: Any) -> str:
+    """A page string in a language, with its placeholders filled."""
+    return phrase(TEXT, key, lang, **values)
 
 
 def value_label(layer_id: str, prop: str, value: str, lang: str) -> str:

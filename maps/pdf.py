@@ -101,10 +101,7 @@ WORDS: dict[str, tuple[str, str]] = {
 
 def word(key: str, lang: str, **values: Any) -> str:
     """A sheet phrase in a language, its placeholders filled."""
-    s = i18n.pick(WORDS[key], lang)
-    for name, value in values.items():
-        s = s.replace("{" + name + "}", str(value))
-    return s
+    return i18n.phrase(WORDS, key, lang, **values)
 
 
 @cache
