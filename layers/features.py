@@ -114,14 +114,24 @@ def _where(spec: LayerSpec, q: Query, params: dict[str, Any]) -> str:
     return " AND ".join(clauses)
 
 
+# Tables larger than this (planner's estimate) report an estimated numberMatched when unfiltered.
+ESTIMATE_ABOVE = 50_000
+
+
 def items(conn: Connection, spec: LayerSpec, q: Query) -> tuple[int, int, str]:
     """(numberMatched, numberReturned, comma-joined features) of one page."""
     params: dict[str, Any] = {"limit": q.limit, "offset": q.offset, "out_srid": q.out_srid,
                               "as_of": q.as_of}
     where = _where(spec, q, params)
+    matched = f"(SELECT count(*) FROM src f WHERE {where})"
+    if where == "true" and q.as_of is None:
+        # An unfiltered count of a large table costs more than the page: estimate it there.
+        params["estimate_above"] = ESTIMATE_ABOVE
+        matched = (f"(SELECT CASE WHEN c.reltuples > :estimate_above THEN c.reltuples::bigint "
+                   f"ELSE {matched} END FROM pg_class c WHERE c.oid = '{spec.table}'::regclass)")
     sql = f"""
 WITH src AS NOT MATERIALIZED ({feature_source(spec, q.as_of is not None)})
-SELECT (SELECT count(*) FROM src f WHERE {where}) AS matched,
+SELECT {matched} AS matched,
        count(*) AS returned,
        coalesce(string_agg({_feature_expr(q, property_columns(conn, spec))}, ',' ORDER BY f.id), '')
          AS features

@@ -179,3 +179,18 @@ def test_openapi_describes_parameters_and_errors(client) -> None:
     names = {p["name"] for p in op["parameters"]}
     assert {"bbox", "bbox-crs", "crs", "limit", "offset", "datetime"} <= names
     assert "400" in op["responses"] and "404" in op["responses"]
+
+
+def test_unfiltered_count_of_a_large_table_is_estimated(conn, monkeypatch) -> None:
+    from sqlalchemy import text
+
+    from layers import features
+    from layers.registry import LAYERS as L
+
+    exact = features.items(conn, L["parcels"], features.Query(limit=1))[0]
+    conn.execute(text("ANALYZE parcels"))
+    monkeypatch.setattr(features, "ESTIMATE_ABOVE", 10)
+    estimated = features.items(conn, L["parcels"], features.Query(limit=1))[0]
+    assert abs(estimated - exact) <= exact * 0.05
+    filtered = features.items(conn, L["parcels"], features.Query(limit=1, equals={"status": "paid"}))[0]
+    assert filtered < exact
