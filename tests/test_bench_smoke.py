@@ -1,0 +1,69 @@
+"""The benchmark's scripts, end to end on a tiny data set (a smoke run, not a measurement)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = {"bbox1", "bbox8", "page8", "feature8", "z12", "z14", "z16"}
+
+
+def test_bench_smoke(server_url: str, tmp_path: Path) -> None:
+    database = f"quyhoach_bench_smoke_{os.getpid()}"
+    out, js = tmp_path / "latest.md", tmp_path / "latest.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--server-url", server_url,
+         "--database", database, "--out", str(out), "--json", str(js),
+         "--work", str(tmp_path / "work"), "--drop"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+
+    res = json.loads(js.read_text())
+    rows = {r["key"]: r for r in res["rows"] if r["workers"] == 1}
+    assert set(rows) >= SCENARIOS
+    for key in SCENARIOS:
+        row = rows[key]
+        for peer in ("quyhoach", "tipg", "floor"):
+            m = row[peer]
+            assert m["rps"] > 0 and m["runs"] == 1, (key, peer, m)
+            assert m["errors"] == 0, (key, peer, m)
+            assert m["p99_ms"] >= m["p50_ms"] > 0, (key, peer, m)
+            assert m["bytes"] > 0, (key, peer, m)
+        assert row["quyhoach"]["features"] > 0 and row["tipg"]["features"] > 0, row
+        assert row["goals"] or key == "z12"
+    # The same tile from both services: the same parcels, and PostGIS's own tile is quyhoach's.
+    for key in ("z14", "z16"):
+        assert rows[key]["quyhoach"]["features"] == rows[key]["tipg"]["features"]
+        assert rows[key]["quyhoach"]["bytes"] == rows[key]["floor"]["bytes"]
+    assert rows["feature8"]["quyhoach"]["features"] == 1
+    assert 0 < rows["page8"]["quyhoach"]["features"] <= 100
+    reval = next(r for r in res["rows"] if r["key"] == "z16-304")
+    assert reval["quyhoach"]["rps"] > 0 and reval["quyhoach"]["bytes"] == 0
+
+    im = res["imports"]
+    assert im["rows"] == 300
+    for way in ("quyhoach_cli", "quyhoach_inproc", "ogr2ogr", "ogr2ogr_bare", "ogr2ogr_new"):
+        assert len(im[way]) == 1 and im[way][0] > 0, (way, im)
+
+    mp = res["map"]
+    assert mp["drawn_ms"] and 0 < mp["drawn_ms"][0] < 60_000
+    assert 0 < mp["html_bytes"] < 200 * 1024
+    assert mp["state"]["layers"]["parcels"]["source"] == "tiles"
+    assert all(s["status"] in ("loaded", "hidden") for s in mp["state"]["layers"].values())
+
+    text = out.read_text()
+    for label in ("## Goals (issue 4, item 5)", "q ÷ tipg", "q ÷ floor", "ogr2ogr",
+                  "/map drawn ≤ 2 s", "**nproc**", "**postgis**", "**cpu**"):
+        assert label in text, label
+    # --drop leaves no benchmark database behind.
+    with psycopg.connect(server_url) as c:
+        left = c.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                         (database + "%",)).fetchall()
+    assert left == []
