@@ -8,11 +8,8 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 UNREACHABLE_TILES = "127.0.0.1:9/"  # the tests' basemap: its failed loads are expected
 H1 = {"district": "long-bien", "from": "2022-01-01", "to": "2022-06-30"}
 DASHBOARD_READY = "window.qhDashboard && qhDashboard.state.status === 'loaded'"
@@ -37,14 +34,6 @@ class Opened:
     page: Page
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

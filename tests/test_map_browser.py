@@ -8,12 +8,9 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import text
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 UNREACHABLE_TILES = "127.0.0.1:9/"  # the tests' basemap: its failed loads are expected
 READY = ("window.quyhoach && quyhoach.idle && quyhoach.idle()"
          " && quyhoach.state.statsStatus === 'loaded'")
@@ -40,14 +37,6 @@ class MapPage:
         popup = self.page.wait_for_selector(".leaflet-popup-content .qh-popup", timeout=5_000)
         assert popup is not None
         return popup.inner_text()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

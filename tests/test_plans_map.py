@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import folium
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import text
 
 from gis.srs import to_wgs84
@@ -19,9 +17,6 @@ from maps.build import parse_view, render_map
 from maps.overlays import add_plan_overlays
 
 META = json.loads((SAMPLE_PLAN_DIR / f"{SAMPLE_STEM}.json").read_text("utf-8"))
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def sample_plan_ids(conn) -> dict[str, int]:
@@ -48,14 +43,6 @@ def test_no_plans_no_overlays(conn, settings) -> None:
     add_plan_overlays(fmap, conn, settings, "en")
     html = fmap.get_root().render()
     assert "QH 1/2000" not in html and "PlanOverlays" not in html
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_switch_on_slide_opacity_and_click_for_the_land_use(
