@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     server = args.server_url or benchdb.server_url(settings)
     t0 = time.perf_counter()
+    load_before = os.getloadavg()
     log(f"data set: {args.parcels:,} parcels in database {args.database}")
     url, ds, secs = benchdb.ensure(server, args.database, args.parcels, fresh=args.fresh)
     log(f"generated and loaded in {secs:.1f} s" if ds else "reusing the existing data set")
@@ -211,7 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         for s in running:
             s.stop()
     env = report.machine(url)
-    res.notes.append(f"Benchmark wall time: {(time.perf_counter() - t0) / 60:.1f} min.")
+    res.notes.append(f"Benchmark wall time: {(time.perf_counter() - t0) / 60:.1f} min; load "
+                     f"average (1, 5, 15 min) {', '.join(f'{v:.1f}' for v in load_before)} at "
+                     f"the start, {', '.join(f'{v:.1f}' for v in os.getloadavg())} at the end "
+                     "(other work on the machine shows here).")
     text = report.render(res, env)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
