@@ -19,7 +19,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "QUYHOACH_DATABASE_URL")
     )
     pg_port: int = 55432
-    pg_data: Path = PROJECT_ROOT / ".pgdata"
+    pg_data: Path | None = None  # default: see gis.cluster.default_data_dir
     pg_bindir: Path | None = None
     pg_database: str = "quyhoach"
     pool_size: int = 5

@@ -1,11 +1,14 @@
 """The project's own PostgreSQL + PostGIS cluster, used when DATABASE_URL is not set.
 
-The data directory lives inside the project (git-ignored). When run as root the server runs
-as the `postgres` system user, since PostgreSQL refuses to run as root.
+For an ordinary user the data directory lives inside the project (`.pgdata`, git-ignored).
+When run as root the server runs as the `postgres` system user, since PostgreSQL refuses to
+run as root, and its data directory lives in that user's home, one per checkout: a clone in
+`/root` (mode 700) is out of the `postgres` user's reach.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import shutil
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-from api.settings import Settings
+from api.settings import PROJECT_ROOT, Settings
 
 APT_PACKAGES = "postgresql-15 postgresql-15-postgis-3"
 SERVER_USER = "postgres"
@@ -79,10 +82,30 @@ def check_postgis(bindir: Path) -> None:
         )
 
 
+def default_data_dir(project_root: Path = PROJECT_ROOT) -> Path:
+    """Where the cluster keeps its data when QUYHOACH_PG_DATA is not set.
+
+    As root: `~postgres/quyhoach/<checkout>-<digest of its path>`, owned by the server user,
+    so that any checkout (in `/root` too) gets its own cluster the server can reach.
+    """
+    if os.geteuid() != 0:
+        return project_root / ".pgdata"
+    try:
+        home = Path(pwd.getpwnam(SERVER_USER).pw_dir)
+    except KeyError as exc:
+        raise ClusterError(
+            f"Running as root needs the '{SERVER_USER}' system user, created by the "
+            f"postgresql package: sudo apt-get install -y {APT_PACKAGES}"
+        ) from exc
+    digest = hashlib.sha256(str(project_root.resolve()).encode()).hexdigest()[:10]
+    return home / "quyhoach" / f"{project_root.name}-{digest}"
+
+
 def cluster_from(settings: Settings) -> Cluster:
     """The cluster the settings describe."""
     bindir = find_bindir(settings)
-    return Cluster(settings.pg_data, settings.pg_port, settings.pg_database, bindir)
+    data_dir = settings.pg_data or default_data_dir()
+    return Cluster(data_dir, settings.pg_port, settings.pg_database, bindir)
 
 
 def _as_server_user() -> list[str]:
@@ -106,16 +129,20 @@ def _run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
 
 
 def _prepare_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         entry = pwd.getpwnam(SERVER_USER)
-        os.chown(path, entry.pw_uid, entry.pw_gid)
+        missing = [p for p in (path, *path.parents) if not p.exists()]
+        path.mkdir(parents=True, exist_ok=True)
+        for created in missing:
+            os.chown(created, entry.pw_uid, entry.pw_gid)
         probe = subprocess.run(["runuser", "-u", SERVER_USER, "--", "test", "-w", str(path)])
         if probe.returncode != 0:
             raise ClusterError(
                 f"The '{SERVER_USER}' user cannot reach {path}; set QUYHOACH_PG_DATA to a "
                 "directory it can write, or run as an ordinary user."
             )
+    else:
+        path.mkdir(parents=True, exist_ok=True)
     path.chmod(0o700)
 
 

@@ -60,8 +60,9 @@ def crs_uri(srid: int) -> str:
 
 
 SUPPORTED_SRIDS = (WGS84, WEB_MERCATOR, VN2000)
-# Coordinate decimals per output: 7 for degrees (about 1 cm), 3 for metres (1 mm).
-DECIMALS = {WGS84: 7, WEB_MERCATOR: 3, VN2000: 3}
+# Coordinate decimals per output: 8 for degrees (about 1 mm), 3 for metres (1 mm), so that
+# surveyed VN-2000 points served in degrees come back to the millimetre.
+DECIMALS = {WGS84: 8, WEB_MERCATOR: 3, VN2000: 3}
 
 
 class UnsupportedCRSError(ValueError):

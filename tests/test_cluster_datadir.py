@@ -1,0 +1,42 @@
+"""The local cluster's data directory is reachable by the server user from any checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gis import cluster as pgcluster
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the server user differs only as root")
+
+
+def _can(user: str, test: str, path: Path) -> bool:
+    return subprocess.run(["runuser", "-u", user, "--", "test", test, str(path)]).returncode == 0
+
+
+def test_default_data_dir_of_a_checkout_in_a_private_home(tmp_path: Path) -> None:
+    home = tmp_path / "root-home"
+    checkout = home / "quyhoach"
+    checkout.mkdir(parents=True)
+    home.chmod(0o700)
+    assert not _can(pgcluster.SERVER_USER, "-x", checkout)
+    data = pgcluster.default_data_dir(checkout)
+    assert not data.is_relative_to(home)
+    assert data != pgcluster.default_data_dir(tmp_path / "another" / "quyhoach")
+    pgcluster._prepare_dir(data)
+    try:
+        assert _can(pgcluster.SERVER_USER, "-w", data)
+        assert data.stat().st_mode & 0o777 == 0o700
+        assert data.stat().st_uid == pgcluster.pwd.getpwnam(pgcluster.SERVER_USER).pw_uid
+    finally:
+        data.rmdir()
+
+
+def test_an_explicit_data_dir_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from api.settings import Settings
+
+    settings = Settings(pg_data=tmp_path / "pg")
+    assert pgcluster.cluster_from(settings).data_dir == tmp_path / "pg"
