@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
 from gis.db import load_sql
+from gis.srs import VN2000, WGS84
+
+
+@dataclass(frozen=True)
+class Area:
+    """A rectangle (a map view) in some CRS, x/y order, that restricts the figures."""
+
+    xmin: float
+    ymin: float
+    xmax: float
+    ymax: float
+    srid: int = WGS84
 
 
 def clearance_stats(
@@ -16,11 +29,18 @@ def clearance_stats(
     date_to: dt.date,
     ward: str | None = None,
     as_of: dt.date | None = None,
+    area: Area | None = None,
+    storage_srid: int = VN2000,
 ) -> str:
-    """Clearance figures of a district (or ward) for a period, as a JSON document.
+    """Clearance figures of a district (or ward, or map view) for a period, as a JSON document.
 
-    With `as_of`, the figures are those the status history gave on that day.
+    With `as_of`, the figures are those the status history gave on that day. With `area`,
+    projects and plans are those the area holds, by the rules that wards use.
     """
     params = {"district": district, "ward": ward, "date_from": date_from, "date_to": date_to,
-              "as_of": as_of}
+              "as_of": as_of, "storage_srid": storage_srid, "xmin": None, "ymin": None,
+              "xmax": None, "ymax": None, "area_srid": None, "area_segment": None}
+    if area is not None:
+        params.update(xmin=area.xmin, ymin=area.ymin, xmax=area.xmax, ymax=area.ymax,
+                      area_srid=area.srid, area_segment=0.0005 if area.srid == WGS84 else 50.0)
     return conn.execute(load_sql("clearance_stats.sql"), params).scalar_one()

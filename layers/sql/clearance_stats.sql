@@ -10,6 +10,7 @@
 --   on or before it, and the period ends on that day at the latest (so cumulative figures never
 --   decrease as the day advances; before the period starts they are all zero).
 -- A ward holds a project when their interiors intersect, and a parcel when its point on surface lies in it.
+-- An area (a map view: :xmin, :ymin, :xmax, :ymax in :area_srid) restricts them by the same rules.
 WITH d AS (
   SELECT CAST(:as_of AS date) AS as_of, CAST(:date_from AS date) AS lo,
          least(CAST(:date_to AS date), coalesce(CAST(:as_of AS date), 'infinity'::date)) AS hi
@@ -17,6 +18,13 @@ WITH d AS (
 ward AS (
   SELECT w.geom FROM wards w
   WHERE w.district = :district AND w.name = CAST(:ward AS text)
+),
+area AS (
+  SELECT ST_Transform(ST_Segmentize(
+           ST_MakeEnvelope(CAST(:xmin AS float8), CAST(:ymin AS float8), CAST(:xmax AS float8),
+                           CAST(:ymax AS float8), CAST(:area_srid AS int)),
+           CAST(:area_segment AS float8)), CAST(:storage_srid AS int)) AS geom
+  WHERE CAST(:xmin AS float8) IS NOT NULL
 ),
 proj AS (
   SELECT pr.id, pr.code, pr.name, pr.funding, pr.is_key, pr.has_complaints, pr.started_on,
@@ -34,6 +42,8 @@ p AS (
     AND (proj.completed_on IS NULL OR proj.completed_on >= d.lo)
     AND (CAST(:ward AS text) IS NULL OR EXISTS (
           SELECT 1 FROM ward WHERE ST_Relate(ward.geom, proj.geom, 'T********')))
+    AND (CAST(:xmin AS float8) IS NULL OR EXISTS (
+          SELECT 1 FROM area WHERE ST_Relate(area.geom, proj.geom, 'T********')))
 ),
 pl AS (
   SELECT pa.id, pa.project_id, p.funding, pa.area_m2, pa.compensation_vnd,
@@ -45,8 +55,10 @@ pl AS (
   JOIN p ON p.id = pa.project_id
   CROSS JOIN d
   LEFT JOIN plan_states(CAST(:as_of AS date)) h ON h.parcel_id = pa.id
-  WHERE CAST(:ward AS text) IS NULL
-     OR EXISTS (SELECT 1 FROM ward WHERE ST_Contains(ward.geom, ST_PointOnSurface(pa.geom)))
+  WHERE (CAST(:ward AS text) IS NULL
+         OR EXISTS (SELECT 1 FROM ward WHERE ST_Contains(ward.geom, ST_PointOnSurface(pa.geom))))
+    AND (CAST(:xmin AS float8) IS NULL
+         OR EXISTS (SELECT 1 FROM area WHERE ST_Contains(area.geom, ST_PointOnSurface(pa.geom))))
 ),
 pla AS (
   SELECT pl.*, coalesce(pl.approved_on BETWEEN d.lo AND d.hi, false) AS approved_in_period
