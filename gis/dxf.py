@@ -23,6 +23,14 @@ from shapely.geometry import MultiPolygon
 from shapely.strtree import STRtree
 
 from gis.georef import PlanFileError, check_in_hanoi
+from gis.safe_open import (
+    PLAN_LIMITS,
+    FileRefusedError,
+    Limits,
+    check_features,
+    check_file,
+    count_vertices,
+)
 from gis.srs import VN2000, transformer
 from layers import landuse
 
@@ -199,24 +207,28 @@ def _text_of(e: Any) -> Label | None:
 
 
 def _open(path: Path, name: str) -> Any:
+    """The drawing, read by ezdxf from this one local file (ezdxf follows no external reference)."""
     import ezdxf
     from ezdxf import recover
 
     try:
+        check_file(path, name, "DXF")
         doc, auditor = recover.readfile(str(path))
-    except (OSError, ezdxf.DXFError) as exc:
+    except (OSError, ezdxf.DXFError, FileRefusedError) as exc:
         raise DxfError(
-            f"Tệp '{name}' không phải bản vẽ DXF đọc được ({exc}). Lưu bản vẽ DWG thành DXF "
-            "trước khi nhập.",
-            f"'{name}' is not a readable DXF drawing ({exc}). Save DWG drawings as DXF first.",
+            f"Tệp '{name}' không phải bản vẽ DXF đọc được. Lưu bản vẽ DWG thành DXF trước khi "
+            "nhập.",
+            f"'{name}' is not a readable DXF drawing. Save DWG drawings as DXF first.",
+            getattr(exc, "detail", None) or str(exc),
         ) from None
     if auditor.has_errors:
-        raise DxfError(f"Bản vẽ '{name}' bị hỏng ({auditor.errors[0].message}).",
-                       f"The drawing '{name}' is damaged ({auditor.errors[0].message}).")
+        raise DxfError(f"Bản vẽ '{name}' bị hỏng.", f"The drawing '{name}' is damaged.",
+                       auditor.errors[0].message)
     return doc
 
 
-def read_dxf(path: Path, name: str | None = None, srid: int = VN2000) -> Drawing:
+def read_dxf(path: Path, name: str | None = None, srid: int = VN2000,
+             limits: Limits = PLAN_LIMITS) -> Drawing:
     """Zones, labels and footprint of a DXF drawing whose coordinates are in `srid`."""
     name = name or path.name
     doc = _open(path, name)
@@ -239,6 +251,8 @@ def read_dxf(path: Path, name: str | None = None, srid: int = VN2000) -> Drawing
             frames.extend(_polygons(shape))
             continue
         shapes.append((shape, layer, landuse.resolve(layer)))
+    check_features(len(shapes) + len(labels), name, limits)
+    count_vertices([s for s, _, _ in shapes], name, limits)
     if not shapes:
         raise DxfError(
             f"Bản vẽ '{name}' không có đường bao khép kín nào (polyline đóng, hatch) để làm khu "

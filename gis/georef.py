@@ -35,12 +35,16 @@ PAPER_ACCURACY_M = 0.0005
 
 
 class PlanFileError(ValueError):
-    """A plan file that cannot be imported; the message is given in Vietnamese and English."""
+    """A plan file that cannot be imported; the message is given in Vietnamese and English.
 
-    def __init__(self, message_vi: str, message_en: str):
+    `detail` (a library's message, a path) is for the log only, never for the person.
+    """
+
+    def __init__(self, message_vi: str, message_en: str, detail: str | None = None):
         super().__init__(message_en)
         self.message_vi = message_vi
         self.message_en = message_en
+        self.detail = detail
 
 
 class GeorefError(PlanFileError):

@@ -13,7 +13,6 @@ import itertools
 import re
 import time
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import psycopg
-import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
@@ -31,6 +29,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from api.errors import InvalidDataError, InvalidParameterError
+from gis import safe_open as S
 from gis.ingest import copy_rows
 from gis.srs import HANOI_LONLAT, HANOI_VN2000, VN2000, WGS84, transformer
 from layers import models as m
@@ -418,23 +417,36 @@ def _convert(layer: str, col: Column, raw: pd.Series) -> tuple[pd.Series, np.nda
 # --- opening and reading the file -------------------------------------------------------------
 
 
-def _open(path: Path, source_layer: str | None, layer: str) -> tuple[str, str | None, str]:
-    """The GDAL path, layer name and format label of a file (zips are read through /vsizip/)."""
+def _cannot_read(name: str, fmt: str, exc: S.FileRefusedError) -> NoReturn:
+    _reject((f"Không đọc được tệp {name}: không phải {fmt} hợp lệ hoặc tệp bị hỏng.",
+             f"Cannot read {name}: not a valid {fmt} file, or the file is damaged."),
+            detail=exc.detail)
+
+
+def _open(path: Path, source_layer: str | None, layer: str, limits: S.Limits
+          ) -> tuple[S.VectorSource, str]:
+    """The checked layer and format label of a file (zip members are read through /vsizip/).
+
+    The file's first bytes must match its name and only that format's driver may read it.
+    """
     if not path.is_file():
         _bad_param((f"Không tìm thấy tệp {path}", f"File not found: {path}"))
-    fmt = FORMATS.get(path.suffix.lower(), path.suffix.lstrip(".").upper() or "?")
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        _reject((f"Không nhập được tệp {path.name}: chỉ nhận GeoPackage, Shapefile (thường hoặc "
+                 "nén zip), GeoJSON, DXF và CSV.",
+                 f"Cannot import {path.name}: only GeoPackage, Shapefile (plain or zipped), "
+                 "GeoJSON, DXF and CSV files are accepted."))
     if path.stat().st_size == 0:
         _reject((f"Tệp {path.name} rỗng (0 byte): không có gì để nhập.",
                  f"File {path.name} is empty (0 bytes): nothing to import."))
     gdal_path = str(path)
+    driver = S.driver_for(path.name)
     if path.suffix.lower() == ".zip":
         try:
-            with zipfile.ZipFile(path) as z:
-                names = [n for n in z.namelist()
-                         if n.lower().endswith(ZIP_MEMBERS) and not n.startswith("__MACOSX")]
-        except zipfile.BadZipFile:
-            _reject((f"Không đọc được tệp {path.name}: không phải tệp zip hợp lệ.",
-                     f"Cannot read {path.name}: not a valid zip archive."))
+            names = S.zip_members(path, path.name, ZIP_MEMBERS, limits)
+        except S.UnreadableFileError as exc:
+            _cannot_read(path.name, fmt, exc)
         picked = [n for n in names if source_layer and Path(n).stem.lower() == source_layer.lower()]
         if picked:
             names, source_layer = picked, None
@@ -446,45 +458,50 @@ def _open(path: Path, source_layer: str | None, layer: str) -> tuple[str, str | 
                      "bằng --source-layer.",
                      f"The zip {path.name} holds several data files ({', '.join(names)}): pick "
                      "one with --source-layer."))
-        gdal_path = f"/vsizip/{path}/{names[0]}"
+        gdal_path = S.zip_path(path, names[0])
+        driver = S.driver_for(names[0])
         fmt = FORMATS.get(Path(names[0]).suffix.lower(), fmt) + " (zip)"
+    assert driver is not None
     try:
-        layers = pyogrio.list_layers(gdal_path)
-    except Exception as exc:  # GDAL raises several classes for unreadable bodies
-        _reject((f"Không đọc được tệp {path.name}: không phải {fmt} hợp lệ hoặc tệp bị hỏng.",
-                 f"Cannot read {path.name}: not a valid {fmt} file, or the file is damaged."),
-                detail=str(exc))
-    names = [str(n) for n, _ in layers]
+        if gdal_path == str(path):
+            S.check_file(path, path.name, driver)
+        layers = S.list_layers(gdal_path, path.name, driver)
+        chosen = _pick_layer(path.name, [n for n, _ in layers], [n for n, g in layers if g],
+                             source_layer, layer)
+        return S.open_vector(gdal_path, path.name, driver, chosen, limits), fmt
+    except S.UnreadableFileError as exc:
+        _cannot_read(path.name, fmt, exc)
+
+
+def _pick_layer(name: str, names: list[str], spatial: list[str], source_layer: str | None,
+                layer: str) -> str | None:
+    """The layer to import: the one asked for, the only one, or the one named like the layer."""
     if source_layer:
         if source_layer not in names:
-            _bad_param((f"Tệp {path.name} không có lớp {source_layer} (có: {', '.join(names)}).",
-                        f"{path.name} has no layer {source_layer} (it has: {', '.join(names)})."))
-        return gdal_path, source_layer, fmt
+            _bad_param((f"Tệp {name} không có lớp {source_layer} (có: {', '.join(names)}).",
+                        f"{name} has no layer {source_layer} (it has: {', '.join(names)})."))
+        return source_layer
     if len(names) <= 1:
-        return gdal_path, None, fmt
-    spatial = [str(n) for n, g in layers if g]
+        return None
     if len(spatial) == 1:
-        return gdal_path, spatial[0], fmt
+        return spatial[0]
     if layer in names:
-        return gdal_path, layer, fmt
-    _reject((f"Tệp {path.name} có nhiều lớp ({', '.join(names)}): chọn một bằng --source-layer.",
-             f"{path.name} has several layers ({', '.join(names)}): pick one with --source-layer."))
+        return layer
+    _reject((f"Tệp {name} có nhiều lớp ({', '.join(names)}): chọn một bằng --source-layer.",
+             f"{name} has several layers ({', '.join(names)}): pick one with --source-layer."))
 
 
-def _read(gdal_path: str, source_layer: str | None, fmt: str, name: str, skip: int = 0,
+def _read(src: S.VectorSource, fmt: str, name: str, skip: int = 0,
           limit: int | None = None) -> pd.DataFrame:
     """Rows of the file, geometries forced to 2D; invalid WKB becomes a missing geometry."""
     opts: dict[str, Any] = {}
     if fmt.startswith("CSV"):
         opts = {"EMPTY_STRING_AS_NULL": "YES"}
     try:
-        return pyogrio.read_dataframe(gdal_path, layer=source_layer, force_2d=True,
-                                      on_invalid="ignore", skip_features=skip,
-                                      max_features=limit, **opts)
-    except Exception as exc:
-        _reject((f"Không đọc được tệp {name}: không phải {fmt} hợp lệ hoặc tệp bị hỏng.",
-                 f"Cannot read {name}: not a valid {fmt} file, or the file is damaged."),
-                detail=str(exc))
+        return S.read_vector(src, name, force_2d=True, on_invalid="ignore", skip_features=skip,
+                             max_features=limit, **opts)
+    except S.UnreadableFileError as exc:
+        _cannot_read(name, fmt, exc)
 
 
 def _parse_crs(ref: str) -> CRS:
@@ -1037,24 +1054,19 @@ class _Importer:
                                           f"{spec.layer}"))
 
 
-def _chunks(gdal_path: str, src_layer: str | None, fmt: str, name: str
+def _chunks(src: S.VectorSource, fmt: str, name: str
             ) -> tuple[int, Iterator[tuple[pd.DataFrame, Any]]]:
     """The number of features and an iterator of (attributes, geometry) chunks, index = row."""
-    total = -1
-    if fmt.startswith(("GeoPackage", "Shapefile")):
-        try:
-            total = int(pyogrio.read_info(gdal_path, layer=src_layer)["features"])
-        except Exception:
-            total = -1
-    if total >= 0:
+    total = src.features
+    if fmt.startswith(("GeoPackage", "Shapefile")) and total >= 0:
         # Large files are read a chunk at a time, so the server works while the rest is read.
         def stream() -> Iterator[tuple[pd.DataFrame, Any]]:
             for start in range(0, total, CHUNK):
-                df = _read(gdal_path, src_layer, fmt, name, skip=start, limit=CHUNK)
+                df = _read(src, fmt, name, skip=start, limit=CHUNK)
                 df.index = pd.RangeIndex(start, start + len(df))
                 yield _split(df)
         return total, stream()
-    df = _read(gdal_path, src_layer, fmt, name)
+    df = _read(src, fmt, name)
     df = df.reset_index(drop=True)
     total = len(df)
 
@@ -1098,6 +1110,7 @@ def import_file(
     dry_run: bool = False,
     analyze: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    limits: S.Limits = S.IMPORT_LIMITS,
 ) -> ImportResult:
     """Import a file into a layer with one COPY in one transaction; raise ImportRejectedError.
 
@@ -1120,9 +1133,14 @@ def import_file(
         result.valid = imp.valid
         return result
 
+    vertices = 0
+
     def entities(chunk: tuple[pd.DataFrame, Any]) -> tuple[pd.DataFrame, Any]:
+        nonlocal vertices
         df, geometry = chunk
         result.read += len(df)
+        if geometry is not None:
+            vertices = S.count_vertices(geometry, path.name, limits, vertices)
         if result.format.startswith("DXF") and geometry is not None:
             # Drawings mix texts and other entities with the features: leave those out, counted.
             df, geometry, skipped = _drawing_entities(df, geometry, spec.geometry)
@@ -1137,8 +1155,8 @@ def import_file(
             _reject(NO_VALID_ROWS)
 
     try:
-        gdal_path, src_layer, result.format = _open(path, source_layer, layer)
-        total, chunks = _chunks(gdal_path, src_layer, result.format, path.name)
+        src, result.format = _open(path, source_layer, layer, limits)
+        total, chunks = _chunks(src, result.format, path.name)
         raw_first = next(chunks, None)
         if raw_first is None or not len(raw_first[0]):
             _reject((f"Tệp {path.name} không có dòng dữ liệu nào: không có gì để nhập.",
@@ -1172,6 +1190,9 @@ def import_file(
         result.written = 0
         exc.result = done()
         raise
+    except S.FileRefusedError as exc:  # a zip or a file over the size limits
+        result.written = 0
+        _reject((exc.message_vi, exc.message_en), done(), detail=exc.detail)
     except (DBAPIError, psycopg.Error) as exc:  # COPY runs on the driver's connection
         orig = getattr(exc, "orig", exc)
         diag = getattr(orig, "diag", None)

@@ -29,13 +29,13 @@ from rio_tiler.io import Reader
 from shapely import Polygon, make_valid
 from shapely.geometry import MultiPolygon
 
+from gis import safe_open as S
 from gis.georef import Fit, PlanFileError, check_in_hanoi
 from gis.srs import VN2000, transformer
 
 TILE_SIZE = 256
-# No .aux.xml files beside the sources or in the store.
-GDAL_ENV = {"GDAL_PAM_ENABLED": "NO"}
 CHUNK_ROWS = 512
+SHEET_DTYPES = ("uint8", "uint16")
 
 
 class RasterError(PlanFileError):
@@ -44,8 +44,9 @@ class RasterError(PlanFileError):
 
 def _unreadable(name: str, detail: str) -> RasterError:
     return RasterError(
-        f"Tệp ảnh '{name}' bị hỏng hoặc không phải ảnh GeoTIFF/PNG/JPEG đọc được ({detail}).",
-        f"The image '{name}' is corrupt or not a readable GeoTIFF/PNG/JPEG ({detail}).",
+        f"Tệp ảnh '{name}' bị hỏng hoặc không phải ảnh GeoTIFF/PNG/JPEG đọc được.",
+        f"The image '{name}' is corrupt or not a readable GeoTIFF/PNG/JPEG.",
+        detail,
     )
 
 
@@ -86,19 +87,19 @@ class Georeference:
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """GDAL settings for plan sheets; scans without georeference are expected, not warned of."""
-    with rasterio.Env(**GDAL_ENV), warnings.catch_warnings():
+    """GDAL settings for plan sheets (network off, no .aux.xml files); scans without georeference
+    are expected, not warned of."""
+    with S.raster_env(), warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         yield
 
 
-def inspect(path: Path, name: str | None = None) -> RasterInfo:
-    """Open an image with rasterio and describe it, refusing anything unreadable."""
+def inspect(path: Path, name: str | None = None, limits: S.Limits = S.PLAN_LIMITS) -> RasterInfo:
+    """Open an image with rasterio and describe it, refusing anything unreadable or too large."""
     name = name or path.name
     try:
-        with _quiet(), rasterio.open(path) as src:
-            if src.driver not in ("GTiff", "COG", "PNG", "JPEG"):
-                raise _unreadable(name, f"driver {src.driver}")
+        with _quiet(), S.open_raster(path, name, limits) as src:
+            _check_dtype(src.dtypes[0], name)
             srid = None
             if src.crs is not None:
                 srid = src.crs.to_epsg()
@@ -111,7 +112,15 @@ def inspect(path: Path, name: str | None = None) -> RasterInfo:
             return RasterInfo(src.width, src.height, src.count, src.dtypes[0], src.driver, srid,
                               src.transform if has_transform else None)
     except RasterioError as exc:
-        raise _unreadable(name, str(exc).split("\n")[0][:200]) from None
+        raise _unreadable(name, str(exc)) from None
+
+
+def _check_dtype(dtype: str, name: str) -> None:
+    if dtype not in SHEET_DTYPES:
+        raise RasterError(
+            f"Ảnh '{name}' có kiểu dữ liệu {dtype}; bản đồ quy hoạch phải là ảnh màu 8 bit.",
+            f"The image '{name}' holds {dtype} values; a plan sheet must be an 8-bit image.",
+        )
 
 
 def outline(width: int, height: int, per_edge: int = 16) -> tuple[np.ndarray, np.ndarray]:
@@ -165,12 +174,13 @@ def _north_up(georef: Georeference) -> bool:
             and t.d == 0 and t.a > 0 and t.e < 0)
 
 
-def write_cog(src_path: Path, georef: Georeference, dst: Path, work: Path, name: str) -> None:
+def write_cog(src_path: Path, georef: Georeference, dst: Path, work: Path, name: str,
+              limits: S.Limits = S.PLAN_LIMITS) -> None:
     """Convert an image into an RGBA Cloud-Optimized GeoTIFF on the VN-2000 grid."""
     inter = work / "rgba.tif"
     try:
         with _quiet():
-            _write_rgba(src_path, georef, inter, name)
+            _write_rgba(src_path, georef, inter, name, limits)
             with rasterio.open(inter) as src:
                 cog_options = {"driver": "COG", "compress": "DEFLATE", "predictor": 2,
                                "blocksize": 512, "overview_resampling": "average",
@@ -184,17 +194,14 @@ def write_cog(src_path: Path, georef: Georeference, dst: Path, work: Path, name:
                                src_alpha=4, dst_alpha=4, warp_extras=extras) as vrt:
                     rasterio.shutil.copy(vrt, dst, **cog_options)
     except RasterioError as exc:
-        raise _unreadable(name, str(exc).split("\n")[0][:200]) from None
+        raise _unreadable(name, str(exc)) from None
 
 
-def _write_rgba(src_path: Path, georef: Georeference, inter: Path, name: str) -> None:
-    with rasterio.open(src_path) as src:
+def _write_rgba(src_path: Path, georef: Georeference, inter: Path, name: str,
+                limits: S.Limits) -> None:
+    with S.open_raster(src_path, name, limits) as src:
         dtype = src.dtypes[0]
-        if dtype not in ("uint8", "uint16"):
-            raise RasterError(
-                f"Ảnh '{name}' có kiểu dữ liệu {dtype}; bản đồ quy hoạch phải là ảnh màu 8 bit.",
-                f"The image '{name}' holds {dtype} values; a plan sheet must be an 8-bit image.",
-            )
+        _check_dtype(dtype, name)
         colormap = None
         if src.count == 1 and src.colorinterp[0] == ColorInterp.palette:
             colormap = src.colormap(1)

@@ -34,6 +34,7 @@ from api.errors import InvalidDataError, InvalidParameterError, NotFoundError
 from api.settings import PROJECT_ROOT, Settings
 from gis import georef as G
 from gis import raster as R
+from gis import safe_open as S
 from gis.db import load_sql
 from gis.dxf import Drawing, Label, Zone, read_dxf
 from gis.ingest import copy_rows
@@ -45,6 +46,7 @@ SAMPLE_STEM = "hbt-h13-thanh-nhan"
 PIPELINE = "quyhoach-cog-1"  # part of stored sheets' digests: change it when conversion changes
 RASTER_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".zip")
+ZIP_DATA = (".shp", ".gpkg", ".geojson", ".json")  # zipped vector plans; DXF and images go alone
 SUFFIXES = (*RASTER_SUFFIXES, ".dxf", *VECTOR_SUFFIXES)
 CODE_COLUMNS = ("code", "land_use", "landuse", "ma_dat", "madat", "ky_hieu", "kyhieu", "loai_dat",
                 "loaidat", "chuc_nang", "chucnang", "ma")
@@ -101,7 +103,7 @@ class Prepared:
 
 
 def _invalid(exc: G.PlanFileError) -> InvalidDataError:
-    return InvalidDataError(exc.message_vi, exc.message_en)
+    return InvalidDataError(exc.message_vi, exc.message_en, detail=exc.detail)
 
 
 def check_suffix(filename: str) -> str:
@@ -194,18 +196,34 @@ def _column(columns: list[str], names: tuple[str, ...]) -> str | None:
     return next((low[n] for n in names if n in low), None)
 
 
-def _prepare_vector(req: ImportRequest) -> Prepared:
-    import geopandas as gpd
-    import pyogrio
+def _vector_source(req: ImportRequest) -> S.VectorSource:
+    """The layer to read: of the file itself, or of the one data file inside a zip."""
+    path, name = req.path, req.filename
+    if Path(name).suffix.lower() == ".zip":
+        members = S.zip_members(path, name, ZIP_DATA)
+        if len(members) != 1:
+            listed = ", ".join(m[:100] for m in members[:10]) or "—"
+            raise InvalidDataError(
+                f"Tệp zip '{name}' cần đúng một tệp dữ liệu (.shp, .gpkg, .geojson); có "
+                f"{len(members)}: {listed}.",
+                f"The zip '{name}' must hold exactly one data file (.shp, .gpkg, .geojson); it "
+                f"holds {len(members)}: {listed}.")
+        source, driver = S.zip_path(path, members[0]), S.driver_for(members[0])
+    else:
+        driver = S.check_file(path, name)
+        source = str(path)
+    assert driver is not None
+    layers = S.list_layers(source, name, driver)
+    if not layers:
+        raise InvalidDataError(f"Tệp '{name}' không có lớp dữ liệu nào.",
+                               f"The file '{name}' holds no layer.")
+    layer = next((n for n, spatial in layers if spatial), layers[0][0])
+    return S.open_vector(source, name, driver, layer, S.PLAN_LIMITS)
 
-    path = req.path
-    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
-    try:
-        gdf = gpd.read_file(source, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        raise InvalidDataError(
-            f"Không đọc được tệp '{req.filename}' ({str(exc)[:200]}).",
-            f"The file '{req.filename}' cannot be read ({str(exc)[:200]}).") from None
+
+def _prepare_vector(req: ImportRequest) -> Prepared:
+    gdf = S.read_vector(_vector_source(req), req.filename)
+    S.count_vertices(gdf.geometry.values, req.filename, S.PLAN_LIMITS)
     if gdf.crs is None and not req.crs:
         raise InvalidDataError(
             f"Tệp '{req.filename}' không ghi hệ tọa độ; hãy chỉ rõ (ví dụ EPSG:5897).",
