@@ -9,8 +9,12 @@ import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.errors import STATUS_CODES, add_exception_handlers
+from api.deps import public_base
+from api.errors import STATUS_CODES, LastResortMiddleware, add_exception_handlers
+from api.guard import HeadAsGet, RequestGuard
 from api.routes import collections, dashboard, exports, health, maps, plans, reports, stats, tiles
+from api.routes.docs import router as docs_router
+from api.security import add_security_headers
 from api.settings import Settings
 from gis.db import make_engine
 
@@ -31,9 +35,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Quy hoạch — planning layers of Hanoi's districts over OGC APIs and maps.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # served by api.routes.docs from local files
     )
     app.state.settings = settings
     add_exception_handlers(app, STATUS_CODES)
+    app.include_router(docs_router)
+    # Outermost last: unexpected errors become a JSON 500, then bad requests stop before routing.
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(RequestGuard)
+    app.add_middleware(LastResortMiddleware)
+    add_security_headers(app)  # outermost: every response, errors included, gets the headers
     for module in (health, collections, tiles, stats, maps, plans, exports, reports, dashboard):
         app.include_router(module.router)
 
@@ -44,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         wants_html = fmt == "html" or (fmt is None and "text/html" in request.headers.get("accept", ""))
         if wants_html:
             return HTMLResponse(LANDING_HTML)
-        base = str(request.base_url).rstrip("/")
+        base = public_base(request)
         return Response(orjson.dumps({
             "title": "quyhoach — Quy hoạch đô thị",
             "description": "Lớp dữ liệu quy hoạch của các quận Hà Nội / Planning layers of Hanoi's districts",

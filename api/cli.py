@@ -62,13 +62,38 @@ def db_url() -> None:
     click.echo(libpq_url(database_url(get_settings())))
 
 
+@db.command("status")
+def db_status() -> None:
+    """Print the PostgreSQL and PostGIS versions and the schema revision in use."""
+    from sqlalchemy import text
+
+    from gis.db import make_engine
+
+    engine = make_engine(get_settings())
+    try:
+        with engine.connect() as conn:
+            postgres, postgis = conn.execute(text("SELECT version(), postgis_full_version()")).one()
+            schema = None
+            if conn.execute(text("SELECT to_regclass('alembic_version')")).scalar() is not None:
+                schema = conn.execute(text(
+                    "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version"
+                )).scalar()
+    except Exception as exc:  # no server, or no PostGIS extension yet
+        _fail(f"cannot read the database status: {exc}")
+    finally:
+        engine.dispose()
+    click.echo(f"PostgreSQL: {postgres}")
+    click.echo(f"PostGIS: {postgis}")
+    click.echo(f"Schema: {schema or '(none)'}")
+
+
 @db.command("migrate")
 def db_migrate() -> None:
     """Apply the schema migrations (the PostGIS extension included)."""
     from gis.db import make_engine
     from layers.migrate import current, upgrade
 
-    engine = make_engine(get_settings())
+    engine = make_engine(get_settings(), admin=True)
     upgrade(engine)
     click.echo(f"Schema at revision {current(engine)}.")
     engine.dispose()
@@ -81,7 +106,7 @@ def load_sample_cmd(if_empty: bool) -> None:
     from gis.db import make_engine
     from layers.sample import load_sample
 
-    engine = make_engine(get_settings())
+    engine = make_engine(get_settings(), admin=True)
     counts = load_sample(engine, if_empty=if_empty, plan_store=get_settings().plan_store)
     if counts is None:
         click.echo("Layers already hold data; sample not loaded.")
@@ -108,11 +133,11 @@ def report_cmd(
 ) -> None:
     """Clearance progress of a district for a period, computed from the data."""
     from gis.db import make_engine
-    from layers.reports import write_report
+    from maps.report import write_report
 
     if date_to < date_from:
         _fail("--to is before --from")
-    engine = make_engine(get_settings())
+    engine = make_engine(get_settings(), admin=True)
     with engine.connect() as conn:
         body, path = write_report(conn, district, date_from.date(), date_to.date(), ward,
                                   as_of.date() if as_of else None, fmt, lang, out)

@@ -75,7 +75,7 @@ def export_map_cmd(out: Path, bbox: str | None, bbox_crs: str | None, center: st
     if kind not in (".png", ".pdf"):
         raise click.UsageError("--out must end in .png or .pdf")
     settings = get_settings()
-    engine = make_engine(settings)
+    engine = make_engine(settings, admin=True)
     common = {"layers": layers, "district": district, "date_from": date_from, "date_to": date_to,
               "plan": None if plan_id is None else str(plan_id),
               "opacity": None if opacity is None else str(opacity), "lang": lang, "title": title}

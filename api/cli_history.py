@@ -20,7 +20,7 @@ def status() -> None:
 def _engine():  # noqa: ANN202
     from gis.db import make_engine
 
-    return make_engine(get_settings())
+    return make_engine(get_settings(), admin=True)
 
 
 def _fail(exc: PlanningError, lang: str) -> None:

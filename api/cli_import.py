@@ -87,7 +87,7 @@ def import_cmd(file: Path, layer: str, crs: str | None, maps: tuple[str, ...],
     from gis.importer import ImportParameterError, ImportRejectedError, import_file
 
     mapping, values = _pairs(maps, "--map"), _pairs(sets, "--set")
-    engine = make_engine(get_settings())
+    engine = make_engine(get_settings(), admin=True)
     bar = _Progress(lang)
     code = 0
     try:

@@ -31,7 +31,7 @@ def _connection(lang: str) -> Iterator[Any]:
     """A connection to the configured database; planning errors end the command with a message."""
     from gis.db import make_engine
 
-    engine = make_engine(get_settings())
+    engine = make_engine(get_settings(), admin=True)
     try:
         with engine.connect() as conn:
             yield conn

@@ -50,5 +50,41 @@ def get_lang(request: Request) -> str:
     return request.app.state.settings.default_lang
 
 
+def trusted_hosts(request: Request) -> set[str]:
+    """Host names trusted in a Host header: the configured ones and the socket's own address."""
+    hosts = {h.strip().lower() for h in request.app.state.settings.allowed_hosts.split(",")}
+    server = request.scope.get("server")
+    if server:
+        hosts.add(str(server[0]).lower())
+    return hosts - {""}
+
+
+def public_base(request: Request) -> str:
+    """The base of the service's absolute links, never taken from an untrusted Host header.
+
+    The configured public URL; else the URL the request came to when its host is trusted;
+    else the root path alone, so that links stay relative.
+    """
+    settings = request.app.state.settings
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    if (request.url.hostname or "").lower() in trusted_hosts(request):
+        return str(request.base_url).rstrip("/")
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def server_base(request: Request) -> str:
+    """The address this server answered on, from its socket: for the service calling itself."""
+    server = request.scope.get("server")
+    if not server:
+        return public_base(request)
+    host, port = str(server[0]), server[1]
+    if ":" in host:
+        host = f"[{host}]"
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    netloc = f"{host}:{port}" if port else host
+    return f"{request.url.scheme}://{netloc}{root}"
+
+
 LayerDep = Annotated[LayerSpec, Depends(get_layer)]
 LangDep = Annotated[str, Depends(get_lang)]

@@ -7,7 +7,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg.errors import QueryCanceled
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("quyhoach")
 
@@ -52,6 +56,26 @@ class ServiceBusyError(PlanningError):
     """A bounded resource (the browser pool) is busy."""
 
     code = "ServiceUnavailable"
+    retry_after = 5  # seconds, sent as Retry-After
+
+
+class QueryTimeoutError(ServiceBusyError):
+    """A statement ran past the statement timeout and the server cancelled it."""
+
+    code = "QueryTimeout"
+    retry_after = 30
+
+    def __init__(self, detail: str | None = None):
+        super().__init__(
+            "Yêu cầu mất quá nhiều thời gian; hãy thu hẹp khu vực hoặc khoảng thời gian.",
+            "The request took too long; narrow the area or the period.", detail=detail)
+
+
+def query_timeout(exc: BaseException) -> QueryTimeoutError | None:
+    """The error to answer for a statement the server cancelled, or None for other errors."""
+    if isinstance(exc, OperationalError) and isinstance(exc.orig, QueryCanceled):
+        return QueryTimeoutError(detail=str(exc.orig).strip())
+    return None
 
 
 STATUS_CODES: dict[type[PlanningError], int] = {
@@ -59,6 +83,7 @@ STATUS_CODES: dict[type[PlanningError], int] = {
     InvalidDataError: 422,
     NotFoundError: 404,
     PayloadTooLargeError: 413,
+    QueryTimeoutError: 503,
     ServiceBusyError: 503,
     PlanningError: 500,
 }
@@ -90,8 +115,16 @@ def add_exception_handlers(app: FastAPI, status_codes: dict[type[PlanningError],
         status = next(s for cls, s in status_codes.items() if isinstance(exc, cls))
         if exc.detail:
             log.info("%s: %s", exc.code, exc.detail)
+        headers = ({"Retry-After": str(exc.retry_after)} if isinstance(exc, ServiceBusyError)
+                   else None)
         return JSONResponse(error_body(exc.code, exc.message, exc.message_en, _lang(request)),
-                            status_code=status)
+                            status_code=status, headers=headers)
+
+    async def database_handler(request: Request, exc: Exception) -> JSONResponse:
+        timeout = query_timeout(exc)
+        if timeout is None:
+            raise exc
+        return await planning_handler(request, timeout)
 
     async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -106,13 +139,74 @@ def add_exception_handlers(app: FastAPI, status_codes: dict[type[PlanningError],
 
     async def http_handler(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 404:
             vi, en = "Không tìm thấy tài nguyên.", "Resource not found."
+        elif exc.status_code == 405:
+            allow = ", ".join(allowed_methods(request))
+            vi = f"Phương thức {request.method} không dùng được ở địa chỉ này; dùng {allow}."
+            en = f"Method {request.method} is not allowed here; use {allow}."
+            headers = {**(headers or {}), "Allow": allow}
         else:
             vi = en = str(exc.detail)
         return JSONResponse(error_body("HttpError", vi, en, _lang(request)),
-                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+                            status_code=exc.status_code, headers=headers)
 
     app.add_exception_handler(PlanningError, planning_handler)
+    app.add_exception_handler(OperationalError, database_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)
+
+
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (HEAD wherever GET is)."""
+    allowed: set[str] = set()
+    for method in HTTP_METHODS:
+        # A fresh scope: the request's own carries what its partial match left in it.
+        scope = {"type": "http", "method": method, "path": request.scope["path"],
+                 "root_path": request.scope.get("root_path", ""), "headers": []}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.add(method)
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return sorted(allowed)
+
+
+INTERNAL_ERROR = ("Đã xảy ra lỗi trong máy chủ; xin thử lại sau hoặc báo cho quản trị viên.",
+                  "Something went wrong on the server; try again later or tell the administrator.")
+
+
+class LastResortMiddleware:
+    """Answer an exception no handler took with a JSON 500 that names nothing of its cause.
+
+    The exception is logged and not raised on, so the server keeps the connection open.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; on an unexpected exception before the response, send a JSON 500."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("Unexpected error answering %s %r", scope["method"], scope["path"])
+            if started:
+                raise
+            vi, en = INTERNAL_ERROR
+            response = JSONResponse(error_body("InternalError", vi, en, _lang(Request(scope))),
+                                    status_code=500)
+            await response(scope, receive, send)

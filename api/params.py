@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from api.errors import InvalidParameterError
 from gis.srs import WGS84, UnsupportedCRSError, parse_crs, transformer
@@ -66,33 +67,49 @@ def bbox_param(value: str | None, bbox_crs: str | None) -> BBox | None:
     return BBox(x1, y1, x2, y2, srid)
 
 
+INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
+
+
+def whole_number(value: str, maximum: int = INT64_MAX) -> int | None:
+    """The value of an ASCII string of digits not above `maximum`, else None."""
+    if not (value.isascii() and value.isdigit()) or len(value.lstrip("0")) > len(str(maximum)):
+        return None
+    n = int(value)
+    return n if n <= maximum else None
+
+
 def limit_param(value: str | None, default: int, maximum: int) -> int:
-    """A positive limit, capped at the maximum (never refused for being large)."""
+    """A positive limit, capped at the maximum (refused only beyond a 64-bit integer)."""
     if value is None or value == "":
         return default
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
+    n = whole_number(value)
+    if n is None or n < 1:
         raise InvalidParameterError(
-            f"limit '{value}' phải là số nguyên dương.", f"limit '{value}' must be a positive integer.")
+            f"limit '{value}' phải là số nguyên dương (tối đa {INT64_MAX}).",
+            f"limit '{value}' must be a positive integer (at most {INT64_MAX}).")
     return min(n, maximum)
 
 
 def offset_param(value: str | None) -> int:
-    """A non-negative offset."""
+    """A non-negative offset that fits a 64-bit integer."""
     if value is None or value == "":
         return 0
-    try:
-        n = int(value)
-    except ValueError:
-        n = -1
-    if n < 0:
+    n = whole_number(value)
+    if n is None:
         raise InvalidParameterError(
-            f"offset '{value}' phải là số nguyên không âm.",
-            f"offset '{value}' must be a non-negative integer.")
+            f"offset '{value}' phải là số nguyên không âm (tối đa {INT64_MAX}).",
+            f"offset '{value}' must be a non-negative integer (at most {INT64_MAX}).")
     return n
+
+
+# The data holds nothing before the 1990s; the end of next year leaves room for schedules.
+EARLIEST_DAY = dt.date(1990, 1, 1)
+
+
+def latest_day() -> dt.date:
+    """The last day a date parameter may name: the end of next year."""
+    return dt.date(dt.date.today().year + 1, 12, 31)
 
 
 def _date(part: str, name: str) -> dt.date | None:
@@ -100,13 +117,22 @@ def _date(part: str, name: str) -> dt.date | None:
         return None
     try:
         if len(part) == 10:
-            return dt.date.fromisoformat(part)
-        return dt.datetime.fromisoformat(part.replace("Z", "+00:00")).date()
+            day = dt.date.fromisoformat(part)
+        else:
+            day = dt.datetime.fromisoformat(part.replace("Z", "+00:00")).date()
     except ValueError:
         raise InvalidParameterError(
             f"{name} '{part}' không phải ngày hợp lệ (YYYY-MM-DD).",
             f"{name} '{part}' is not a valid date (YYYY-MM-DD).",
         ) from None
+    last = latest_day()
+    if not EARLIEST_DAY <= day <= last:
+        raise InvalidParameterError(
+            f"{name} '{part}' phải nằm trong khoảng {EARLIEST_DAY.isoformat()} đến "
+            f"{last.isoformat()}.",
+            f"{name} '{part}' must lie between {EARLIEST_DAY.isoformat()} and {last.isoformat()}.",
+        )
+    return day
 
 
 def datetime_param(value: str | None) -> tuple[dt.date | None, dt.date | None] | None:
@@ -170,3 +196,16 @@ def filters(spec: LayerSpec, params: dict[str, str], known: set[str]) -> dict[st
             )
         out[name] = queryable_value(q, raw)
     return out
+
+
+_ENTITY_TAG = re.compile(r'\s*(?:W/)?("[^"]*")\s*(?:,|$)')
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header matches an ETag (weak comparison, lists and `*`)."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    return any(m.group(1) == opaque for m in _ENTITY_TAG.finditer(header))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +40,27 @@ class Settings(BaseSettings):
     export_queue_wait_s: float = 1.0
     export_basemap_wait_s: float = 3.0
     export_office: str = "Phòng Quản lý đô thị"
+
+    # Bounded work per request: a statement's time (0 = none; admin and CLI commands use their
+    # own), JSON bodies, posted geometries, and how many PDF/XLSX/PNG renders run at once.
+    statement_timeout_ms: int = 15000
+    admin_statement_timeout_ms: int = 0
+    body_max_bytes: int = 2 * 1024 * 1024
+    geometry_max_vertices: int = 10000
+    render_pool_size: int = 2
+
+    # Absolute links (landing page, collections, tiles): the public base URL, e.g.
+    # https://quyhoach.example.vn; unset, the Host header is used only when it names one of
+    # `allowed_hosts` (comma-separated) or the bound address, otherwise links are relative.
+    public_url: str | None = None
+    allowed_hosts: str = "127.0.0.1,localhost,::1"
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_public_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("QUYHOACH_PUBLIC_URL must start with http:// or https://")
+        return value or None
 
 
 def get_settings() -> Settings:

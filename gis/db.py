@@ -32,18 +32,23 @@ def database_url(settings: Settings) -> str:
     return cluster_from(settings).url()
 
 
-def make_engine(settings: Settings, url: str | None = None) -> Engine:
+def make_engine(settings: Settings, url: str | None = None, *, admin: bool = False) -> Engine:
     """A pooled engine for the service's short spatial queries.
 
     JIT is off (it adds tens of milliseconds to a tile), and prepared statements are always
-    planned for their parameters: a generic plan for a bbox query is 20x slower.
+    planned for their parameters: a generic plan for a bbox query is 20x slower. A statement
+    running longer than `statement_timeout_ms` is cancelled by the server; `admin` engines
+    (migrations, imports, the CLI) use `admin_statement_timeout_ms` instead (0: no limit).
     """
+    timeout = settings.admin_statement_timeout_ms if admin else settings.statement_timeout_ms
+    options = ("-c jit=off -c plan_cache_mode=force_custom_plan -c TimeZone=Asia/Ho_Chi_Minh "
+               f"-c statement_timeout={max(0, int(timeout))}")
     return create_engine(
         sqlalchemy_url(url or database_url(settings)),
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size * 2,
         pool_pre_ping=True,
-        connect_args={"options": "-c jit=off -c plan_cache_mode=force_custom_plan -c TimeZone=Asia/Ho_Chi_Minh"},
+        connect_args={"options": options},
     )
 
 

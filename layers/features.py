@@ -14,8 +14,14 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.srs import DECIMALS, VN2000, WGS84
+from gis.srs import DECIMALS, VN2000, WGS84, transformer
 from layers.registry import LayerSpec
+
+# Where the storage grid (EPSG:5897) holds: EPSG's area of use (103.5-106.5 E, 8.3-23.4 N)
+# widened a few degrees. Far outside it the transverse Mercator breaks down (a world envelope
+# comes out as a sliver), so a bbox is clipped to this area before it is transformed. Every
+# stored feature lies inside it: a bbox covering all of it selects everything.
+GRID_LONLAT = (99.0, 4.0, 111.0, 28.0)
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,30 @@ class BBox:
     xmax: float
     ymax: float
     srid: int = WGS84
+
+
+@cache
+def grid_area(srid: int) -> tuple[float, float, float, float]:
+    """GRID_LONLAT as (xmin, ymin, xmax, ymax) in `srid` coordinates."""
+    if srid == WGS84:
+        return GRID_LONLAT
+    x1, y1, x2, y2 = transformer(WGS84, srid).transform_bounds(*GRID_LONLAT, densify_pts=21)
+    return float(x1), float(y1), float(x2), float(y2)
+
+
+def covers_grid(b: BBox) -> bool:
+    """Whether a bbox holds the whole area of the storage grid (and so every feature)."""
+    gx1, gy1, gx2, gy2 = grid_area(b.srid)
+    return b.xmin <= gx1 and b.ymin <= gy1 and b.xmax >= gx2 and b.ymax >= gy2
+
+
+def clip_to_grid(b: BBox) -> BBox | None:
+    """The part of a bbox inside the storage grid's area; None when they do not meet."""
+    gx1, gy1, gx2, gy2 = grid_area(b.srid)
+    x1, y1, x2, y2 = max(b.xmin, gx1), max(b.ymin, gy1), min(b.xmax, gx2), min(b.ymax, gy2)
+    if x1 > x2 or y1 > y2:
+        return None
+    return BBox(x1, y1, x2, y2, b.srid)
 
 
 @dataclass(frozen=True)
@@ -84,15 +114,26 @@ def _feature_expr(q: Query, columns: tuple[str, ...]) -> str:
     )
 
 
+def _bbox_clause(bbox: BBox, params: dict[str, Any]) -> str | None:
+    """The spatial filter of a bbox; None when the bbox holds every feature."""
+    if covers_grid(bbox):
+        return None
+    b = clip_to_grid(bbox)
+    if b is None:
+        return "false"
+    params.update(xmin=b.xmin, ymin=b.ymin, xmax=b.xmax, ymax=b.ymax, bbox_srid=b.srid)
+    env = "ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, :bbox_srid)"
+    if b.srid == WGS84:
+        # Straight lon/lat edges curve on the grid: ~55 m segments, longer on a large bbox.
+        params["seg"] = max(0.0005, (b.xmax - b.xmin + b.ymax - b.ymin) / 2000)
+        env = f"ST_Segmentize({env}, :seg)"
+    return f"ST_Intersects(f.geom, ST_Transform({env}, {VN2000}))"
+
+
 def _where(spec: LayerSpec, q: Query, params: dict[str, Any]) -> str:
     clauses = ["true"]
-    if q.bbox is not None:
-        b = q.bbox
-        params.update(xmin=b.xmin, ymin=b.ymin, xmax=b.xmax, ymax=b.ymax, bbox_srid=b.srid)
-        env = "ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, :bbox_srid)"
-        if b.srid == WGS84:
-            env = f"ST_Segmentize({env}, 0.0005)"
-        clauses.append(f"ST_Intersects(f.geom, ST_Transform({env}, {VN2000}))")
+    if q.bbox is not None and (spatial := _bbox_clause(q.bbox, params)):
+        clauses.append(spatial)
     if q.datetime is not None and spec.datetime:
         start, end = q.datetime
         first, last = spec.datetime[0], spec.datetime[-1]

@@ -6,7 +6,7 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from gis.db import sqlalchemy_url
 
@@ -25,6 +25,8 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database to `revision` (every branch head by default)."""
     cfg = alembic_config()
     with engine.begin() as conn:
+        # Migrations are admin work: not bound by a service engine's statement timeout.
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

@@ -535,13 +535,45 @@ def lookup(conn: Connection, x: float, y: float, srid: int) -> str:
     return conn.execute(load_sql("plans.lookup.sql"), {"x": x, "y": y, "srid": srid}).scalar_one()
 
 
-def parse_area(doc: Any) -> Polygon | MultiPolygon:
+GEOMETRY_KEYS = ("coordinates", "geometry", "geometries", "features")
+
+
+def count_vertices(doc: Any, limit: int) -> int:
+    """Coordinate positions of a GeoJSON document, counted up to one past `limit`."""
+    count, stack = 0, [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item[k] for k in GEOMETRY_KEYS if k in item)
+        elif isinstance(item, list) and item:
+            first = item[0]
+            if isinstance(first, int | float) and not isinstance(first, bool):
+                count += 1
+                if count > limit:
+                    break
+            else:
+                stack.extend(item)
+    return count
+
+
+def check_vertices(doc: Any, max_vertices: int) -> None:
+    """Refuse a GeoJSON document of more than `max_vertices` positions, before it is parsed."""
+    if count_vertices(doc, max_vertices) > max_vertices:
+        raise InvalidParameterError(
+            f"Vùng phân tích có quá nhiều đỉnh (tối đa {max_vertices}); hãy đơn giản hóa hình.",
+            f"The area has too many vertices (at most {max_vertices:,}); simplify the shape.")
+
+
+def parse_area(doc: Any, max_vertices: int | None = None) -> Polygon | MultiPolygon:
     """A (Multi)Polygon on the VN-2000 grid from a GeoJSON geometry, Feature or collection.
 
     Coordinates are CRS84 unless the document carries `crs` (a string or a GeoJSON 2008 `name`).
+    With `max_vertices`, larger documents are refused before any geometry is built.
     """
     if not isinstance(doc, dict):
         raise InvalidParameterError("Cần một đối tượng GeoJSON.", "A GeoJSON object is needed.")
+    if max_vertices is not None:
+        check_vertices(doc, max_vertices)
     crs = doc.get("crs")
     if isinstance(crs, dict):
         crs = (crs.get("properties") or {}).get("name")

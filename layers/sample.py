@@ -79,6 +79,7 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = 
     markers = pd.read_csv(sample_dir / "red_line_markers.csv", dtype={"x": str, "y": str})
     counts: dict[str, int] = {}
     with engine.begin() as conn:
+        conn.execute(text("SET LOCAL statement_timeout = 0"))  # admin work, whatever the engine
         # The sample brings its own status history: no events from rows, history replaced whole.
         conn.execute(text("SELECT set_config('quyhoach.loading_history', 'on', true)"))
         conn.execute(text(f"TRUNCATE {', '.join(LAYER_TABLES)} RESTART IDENTITY CASCADE"))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from gis.srs import VN2000
-from layers.features import feature_source
+from gis.srs import VN2000, WEB_MERCATOR
+from layers.features import feature_source, grid_area
 from layers.registry import LayerSpec
 
 EXTENT = 4096
@@ -31,12 +31,16 @@ def _thinning(spec: LayerSpec) -> str:
 
 def tile_statement(spec: LayerSpec) -> str:
     """The SQL that returns (layer version, MVT bytes) for one tile."""
-    size = "ST_Area(f.geom)" if spec.geometry_type == "MultiPolygon" else (
-        "ST_Length(f.geom)" if spec.geometry_type == "MultiLineString" else "0")
+    size = "ST_Area(f.geom) DESC, " if spec.geometry_type == "MultiPolygon" else (
+        "ST_Length(f.geom) DESC, " if spec.geometry_type == "MultiLineString" else "")
+    # Low-zoom tiles reach far beyond the grid, where transforming them breaks: clip them to it.
+    area = ", ".join(repr(v) for v in grid_area(WEB_MERCATOR))
     return f"""
 WITH b AS (
   SELECT ST_TileEnvelope(:z, :x, :y) AS merc,
-         ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT}), {VN2000}) AS grid
+         ST_Transform(ST_ClipByBox2D(ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT}),
+                                     ST_MakeEnvelope({area}, {WEB_MERCATOR})::box2d),
+                      {VN2000}) AS grid
 ),
 src AS ({feature_source(spec)}),
 mvt AS (
@@ -44,7 +48,7 @@ mvt AS (
   FROM (
     SELECT f.* FROM src f, b
     WHERE f.geom && b.grid AND ({_thinning(spec)} OR :z >= {FULL_DETAIL_ZOOM})
-    ORDER BY {size} DESC, f.id
+    ORDER BY {size}f.id
     LIMIT {MAX_FEATURES}
   ) f, b
 )

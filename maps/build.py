@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import folium
 import orjson
@@ -27,6 +27,7 @@ from api.errors import InvalidParameterError
 from api.settings import Settings
 from layers.registry import LAYERS
 from maps import i18n, styles
+from maps.i18n import html_text, script_json
 from maps.overlays import add_plan_overlays
 
 MAPS_DIR = Path(__file__).resolve().parent
@@ -49,6 +50,10 @@ STATIC_FILES: dict[str, Path] = {
     "lib/vectorgrid/Leaflet.VectorGrid.bundled.min.js":
         NODE_MODULES / "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
     "lib/chartjs/chart.umd.js": NODE_MODULES / "chart.js/dist/chart.umd.js",
+    "lib/swagger-ui/swagger-ui-bundle.js": NODE_MODULES / "swagger-ui-dist/swagger-ui-bundle.js",
+    "lib/swagger-ui/swagger-ui.css": NODE_MODULES / "swagger-ui-dist/swagger-ui.css",
+    "lib/swagger-ui/favicon-32x32.png": NODE_MODULES / "swagger-ui-dist/favicon-32x32.png",
+    "lib/redoc/redoc.standalone.js": NODE_MODULES / "redoc/bundles/redoc.standalone.js",
 }
 # URL prefix under /static -> a directory whose files it serves (images and fonts the CSS loads).
 STATIC_DIRS: dict[str, Path] = {
@@ -242,19 +247,19 @@ def _fmt_date(day: dt.date, lang: str) -> str:
 
 def legend_html(layer_ids: tuple[str, ...], lang: str) -> str:
     """The legend of the map's layers, in the reader's language."""
-    parts = [f'<div class="qh-panel-title">{escape(i18n.text("legend", lang))}</div>']
+    parts = [f'<div class="qh-panel-title">{html_text(i18n.text("legend", lang))}</div>']
     for layer_id in layer_ids:
         spec = LAYERS[layer_id]
         note = ""
         if spec.min_zoom:
-            note = f' <small>({escape(i18n.text("min_zoom", lang, zoom=spec.min_zoom))})</small>'
+            note = f' <small>({html_text(i18n.text("min_zoom", lang, zoom=spec.min_zoom))})</small>'
         rows = "".join(
             f'<span class="qh-legend-item">{svg}<span>{label}</span></span>'
             for svg, label in styles.legend_rows(layer_id, lang)
         )
         parts.append(
             f'<section data-layer="{layer_id}"><div class="qh-legend-title">'
-            f'{escape(spec.title(lang))}{note}</div><div class="qh-legend-rows">{rows}</div></section>'
+            f'{html_text(spec.title(lang))}{note}</div><div class="qh-legend-rows">{rows}</div></section>'
         )
     return "".join(parts)
 
@@ -265,17 +270,44 @@ def summary_html(view: MapView) -> str:
     title = i18n.text("summary_title", lang, district=i18n.district_name(view.district))
     period = i18n.text("summary_period", lang, **{
         "from": _fmt_date(view.date_from, lang), "to": _fmt_date(view.date_to, lang)})
-    ward = (f'<div class="qh-summary-ward">{escape(i18n.text("summary_ward", lang, ward=view.ward))}'
-            "</div>" if view.ward else "")
+    ward = (f'<div class="qh-summary-ward">'
+            f'{html_text(i18n.text("summary_ward", lang, ward=view.ward))}</div>'
+            if view.ward else "")
     rows = "".join(
-        f'<tr><th>{escape(i18n.text(label, lang))}</th><td data-stat="{key}">…</td></tr>'
+        f'<tr><th>{html_text(i18n.text(label, lang))}</th><td data-stat="{key}">…</td></tr>'
         for key, label in (("projects", "stat_projects"), ("plans", "stat_plans"),
                            ("recovered", "stat_recovered"), ("compensation", "stat_compensation"),
                            ("ahead", "stat_ahead"))
     )
-    return (f'<div class="qh-panel-title">{escape(title)}</div>{ward}'
-            f'<div class="qh-summary-period">{escape(period)}</div>'
+    return (f'<div class="qh-panel-title">{html_text(title)}</div>{ward}'
+            f'<div class="qh-summary-period">{html_text(period)}</div>'
             f'<table class="qh-stats">{rows}</table>')
+
+
+# branca's page, its one inline <script> (the map's set-up) stamped with the response's nonce.
+PAGE_TEMPLATE = Template(
+    "<!DOCTYPE html>\n<html>\n<head>\n"
+    "{% if this.title %}<title>{{ this.title }}</title>{% endif %}"
+    "    {{ this.header.render(**kwargs) }}\n</head>\n<body>\n"
+    "    {{ this.html.render(**kwargs) }}\n</body>\n"
+    "<script{% if kwargs.nonce %} nonce=\"{{ kwargs.nonce }}\"{% endif %}>\n"
+    "    {{ this.script.render(**kwargs) }}\n</script>\n</html>\n"
+)
+
+
+class ClearanceMap(folium.Map):
+    """Folium's map, whose inline header script (Leaflet's global switches) carries the nonce."""
+
+    def render(self, **kwargs: Any) -> None:
+        """Render as folium does, then stamp the nonce on the header's own <script>."""
+        super().render(**kwargs)
+        nonce = kwargs.get("nonce")
+        header = self.get_root().header
+        own = header._children.get(self.get_name())
+        source = getattr(own, "_template_str", None)
+        if nonce and source:
+            stamped = source.replace("<script>", f'<script nonce="{nonce}">')
+            header.add_child(Element(stamped), name=self.get_name())
 
 
 class ClearanceMapApp(JSCSSMixin, MacroElement):
@@ -300,8 +332,7 @@ quyhoach.init({{ this._parent.get_name() }}, {
         super().__init__()
         self._name = "ClearanceMapApp"
         self.groups = groups
-        # Safe inside <script>: "<" only occurs within JSON strings, where \u003c means the same.
-        self.config = orjson.dumps(config).decode().replace("<", "\\u003c")
+        self.config = script_json(config)
         self.legend = legend
         self.summary = summary
         self.default_js = _urls(base_url, PAGE_JS)
@@ -321,24 +352,27 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
         location = [(s + n) / 2, (w + e) / 2]
     else:
         location = list(HANOI_CENTER)
-    fmap = folium.Map(location=location, zoom_start=13, tiles=None, max_zoom=20,
-                      zoom_control=True, control_scale=False)
+    fmap = ClearanceMap(location=location, zoom_start=13, tiles=None, max_zoom=20,
+                        zoom_control=True, control_scale=False)
     fmap.default_js = _urls(base_url, FOLIUM_JS)
     fmap.default_css = _urls(base_url, FOLIUM_CSS)
     figure = fmap.get_root()
-    figure.title = i18n.text("page_title", lang, district=i18n.district_name(view.district))
+    figure.title = html_text(
+        i18n.text("page_title", lang, district=i18n.district_name(view.district)))
     figure.header.add_child(Element('<link rel="icon" href="data:,">'), name="favicon")
 
     folium.TileLayer(
         tiles=settings.basemap_url, attr=settings.basemap_attribution,
-        name=i18n.text("basemap", lang), max_zoom=20, max_native_zoom=19,
+        name=html_text(i18n.text("basemap", lang)), max_zoom=20, max_native_zoom=19,
     ).add_to(fmap)
 
     groups: dict[str, folium.FeatureGroup] = {}
     layer_configs = []
     for z, layer_id in enumerate(styles.MAP_LAYERS):
         spec = LAYERS[layer_id]
-        group = folium.FeatureGroup(name=spec.title(lang), show=layer_id in view.layers)
+        # Leaflet's layer control writes layer names as HTML.
+        group = folium.FeatureGroup(name=html_text(spec.title(lang)),
+                                    show=layer_id in view.layers)
         group.add_to(fmap)
         groups[layer_id] = group
         big = estimates.get(layer_id, 0) > TILE_THRESHOLD
@@ -379,9 +413,22 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
     return fmap
 
 
-def render_map(fmap: folium.Map) -> str:
-    """The map's whole HTML page."""
-    return fmap.get_root().render()
+def render_map(fmap: folium.Map, nonce: str | None = None) -> str:
+    """The map's whole HTML page; `nonce` goes on the inline scripts the page's builder writes."""
+    figure = fmap.get_root()
+    figure._template = PAGE_TEMPLATE
+    return figure.render(nonce=nonce)
+
+
+def tile_origin(template: str) -> str | None:
+    """The CSP source of a tile URL template's origin; None for the service's own (relative)."""
+    parts = urlsplit(template.replace("{s}", "*"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    host = parts.netloc.lower()
+    if "{" in host or "@" in host or "*" in host.removeprefix("*."):
+        return f"{parts.scheme}:"  # a host only known per tile: any host of that scheme
+    return f"{parts.scheme}://{host}"
 
 
 def static_path(path: str) -> Path | None:

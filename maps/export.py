@@ -25,7 +25,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import Connection, text
 
@@ -35,7 +35,13 @@ from api.settings import Settings
 from gis.srs import HANOI_LONLAT, VN2000, WGS84, in_hanoi, transformer
 from layers.features import BBox
 from maps import i18n
-from maps.build import DEFAULT_DISTRICT, DEFAULT_PERIODS, FALLBACK_PERIOD, parse_layers
+from maps.build import (
+    DEFAULT_DISTRICT,
+    DEFAULT_PERIODS,
+    FALLBACK_PERIOD,
+    parse_layers,
+    tile_origin,
+)
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -491,6 +497,33 @@ def _close_browsers() -> None:
 
 
 READY_JS = "() => !!(window.quyhoach && quyhoach.exportSetup && quyhoach.map)"
+# Schemes of URLs a page makes itself (no network behind them).
+LOCAL_SCHEMES = ("data", "blob", "about")
+
+
+def export_origins(page_url: str, basemap_url: str) -> tuple[str, ...]:
+    """Where the export browser may send requests: the service at `page_url`, and the basemap."""
+    parts = urlsplit(page_url)
+    basemap = tile_origin(basemap_url)
+    own = f"{parts.scheme}://{parts.netloc}".lower()
+    return (own, basemap) if basemap else (own,)
+
+
+def request_allowed(url: str, origins: tuple[str, ...]) -> bool:
+    """Whether a request goes to one of `origins` (CSP sources: origin, *.host or scheme:)."""
+    parts = urlsplit(url)
+    if parts.scheme in LOCAL_SCHEMES:
+        return True
+    host = parts.netloc.lower()
+    for source in origins:
+        scheme, _, allowed = source.partition("://")
+        if scheme.rstrip(":") != parts.scheme:
+            continue
+        if not allowed or allowed == host:  # "https:" allows any host of the scheme
+            return True
+        if allowed.startswith("*.") and host.endswith(allowed[1:]):
+            return True
+    return False
 
 
 @dataclass
@@ -548,7 +581,22 @@ class SnapshotPool:
             generation, page = self.pages.pop()
             if generation == self.chromium.generation and not page.is_closed():
                 return page
-        return await browser.new_page()
+        # Service workers would fetch past the page's request interception.
+        return await browser.new_page(service_workers="block")
+
+    async def _confine(self, page: Any, url: str) -> None:
+        """Let the page reach the service at `url` and the basemap, and nothing else."""
+        origins = export_origins(url, self.settings.basemap_url)
+
+        async def guard(route: Any) -> None:
+            with suppress(Exception):  # the page may close while a request is held
+                if request_allowed(route.request.url, origins):
+                    await route.continue_()
+                else:
+                    await route.abort("blockedbyclient")
+
+        await page.unroute_all()
+        await page.route("**/*", guard)
 
     async def _discard(self, page: Any) -> None:
         with suppress(Exception):  # a crashed page is already gone
@@ -576,6 +624,7 @@ class SnapshotPool:
         from playwright.async_api import TimeoutError as PlaywrightTimeout
 
         start = time.monotonic()
+        await self._confine(page, url)
         await page.set_viewport_size({"width": width, "height": height})
         # Not "load": that waits for every basemap tile, which may never come.
         response = await page.goto(url, wait_until="domcontentloaded", timeout=0)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from html import escape
 from typing import Any
+
+import orjson
 
 LANGS = ("vi", "en")
 
@@ -164,6 +169,125 @@ SINGLE_STYLE_LABELS: dict[str, tuple[str, str]] = {
 
 DISTRICTS: dict[str, str] = {"long-bien": "Long Biên", "hai-ba-trung": "Hai Bà Trưng"}
 
+# The short text report of the clearance figures (command line).
+REPORT_LINES: dict[str, tuple[str, str]] = {
+    "title": ("Tiến độ giải phóng mặt bằng — quận {district}, từ {from} đến {to}",
+              "Site-clearance progress — {district} district, {from} to {to}"),
+    "ward": ("Phường: {ward}", "Ward: {ward}"),
+    "projects": ("Số dự án triển khai: {projects} ({projects_budget} vốn ngân sách, "
+                 "{projects_non_budget} vốn ngoài ngân sách)",
+                 "Projects carried out: {projects} ({projects_budget} budget-funded, "
+                 "{projects_non_budget} non-budget)"),
+    "plans": ("Phương án đã phê duyệt: {plans_approved}/{plans_total}",
+              "Compensation plans approved: {plans_approved} of {plans_total}"),
+    "recovered": ("Diện tích đất đã thu hồi: {recovered_ha} ha",
+                  "Land recovered: {recovered_ha} ha"),
+    "compensation": ("Kinh phí bồi thường, hỗ trợ: {compensation_bn} tỷ đồng",
+                     "Compensation and support: {compensation_bn} billion VND"),
+    "ahead": ("Dự án hoàn thành vượt tiến độ: {projects_ahead_of_schedule}",
+              "Projects completed ahead of schedule: {projects_ahead_of_schedule}"),
+}
+
+# The semi-annual progress report (Markdown, PDF, XLSX); coded values come from VALUES.
+REPORT_WORDS: dict[str, tuple[str, str]] = {
+    "title": ("BÁO CÁO KẾT QUẢ CÔNG TÁC GIẢI PHÓNG MẶT BẰNG",
+              "SITE-CLEARANCE PROGRESS REPORT"),
+    "subtitle": ("Quận {district} — {period}", "{district} district — {period}"),
+    "ward_line": ("Phường {ward}", "{ward} ward"),
+    "as_of_line": ("Số liệu theo lịch sử trạng thái đến hết ngày {day}",
+                   "Figures as the status history stood at the end of {day}"),
+    "h_summary": ("1. Kết quả chung", "1. Overview"),
+    "summary": (
+        "{within}, UBND quận tổ chức thực hiện công tác GPMB tại {projects} dự án "
+        "({budget} dự án vốn ngân sách, {non_budget} dự án vốn ngoài ngân sách) với {plans} "
+        "phương án cần phê duyệt. {cumulative}, đã phê duyệt {approved} phương án, thu hồi diện "
+        "tích {ha} ha; số tiền bồi thường, hỗ trợ {bn} tỷ đồng. Hoàn thành công tác GPMB đối "
+        "với {ahead} dự án vượt tiến độ đề ra.",
+        "{within}, the district carried out site clearance on {projects} projects ({budget} "
+        "budget-funded, {non_budget} non-budget) with {plans} compensation plans to approve. "
+        "{cumulative}, {approved} plans were approved, {ha} ha of land recovered and {bn} billion "
+        "VND of compensation and support paid. Clearance was completed ahead of schedule on "
+        "{ahead} projects."),
+    "cumulative_year": ("Lũy kế từ đầu năm", "Since the start of the year"),
+    "cumulative_period": ("Trong kỳ", "In the period"),
+    "h_funding": ("2. Dự án theo nguồn vốn", "2. Projects by funding"),
+    "h_ahead": ("3. Dự án hoàn thành GPMB vượt tiến độ", "3. Projects completed ahead of schedule"),
+    "h_key": ("4. Nhóm dự án trọng điểm", "4. Key projects"),
+    "h_complaints": ("5. Dự án có đơn thư", "5. Projects with complaints"),
+    "h_ward": ("6. Kết quả theo phường", "6. Results by ward"),
+    "h_month": ("7. Tiến độ lũy kế theo tháng", "7. Cumulative progress by month"),
+    "h_streets": ("8. Chỉnh trang đô thị", "8. Urban embellishment"),
+    "streets": ("Thực hiện {planned} tuyến đường, tuyến phố văn minh đô thị năm {year} và duy trì "
+                "{recognised} tuyến đường, tuyến phố văn minh đô thị đã được công nhận.",
+                "{planned} civilized streets are to be recognised in {year}, and {recognised} "
+                "streets recognised before are maintained."),
+    "h_map": ("9. Bản đồ các dự án GPMB", "9. Map of the clearance projects"),
+    "map_caption": ("Ranh giới phường và các dự án GPMB triển khai trong kỳ, theo trạng thái "
+                    "(lưới VN-2000 / TM-3 105°00').",
+                    "Ward boundaries and the clearance projects carried out in the period, by "
+                    "status (VN-2000 / TM-3 105°00' grid)."),
+    "none": ("Không có.", "None."),
+    "definitions": (
+        "Cách tính: dự án triển khai trong kỳ là dự án đã bắt đầu trước ngày cuối kỳ và chưa "
+        "hoàn thành trước ngày đầu kỳ; diện tích thu hồi là diện tích đo trên mặt đất (elipxoit "
+        "WGS 84) của các thửa có phương án được phê duyệt trong kỳ; kinh phí là tổng số tiền của "
+        "các phương án đó; dự án vượt tiến độ là dự án hoàn thành trong kỳ trước thời hạn.",
+        "Definitions: a project is carried out in the period when it started before the period's "
+        "end and was not completed before its start; land recovered is the ground area (WGS 84 "
+        "ellipsoid) of the parcels whose plans were approved in the period; compensation is the "
+        "sum of those plans' amounts; a project is ahead of schedule when completed in the "
+        "period before its target date."),
+    "generated": ("Số liệu được tính từ cơ sở dữ liệu ngày {day}.",
+                  "Figures computed from the database on {day}."),
+    "funding": ("Nguồn vốn", "Funding"),
+    "total": ("Tổng cộng", "Total"),
+    "projects": ("Số dự án", "Projects"),
+    "plans_total": ("Phương án", "Plans"),
+    "plans_approved": ("Đã phê duyệt", "Approved"),
+    "recovered_ha": ("Thu hồi (ha)", "Recovered (ha)"),
+    "compensation_bn": ("Kinh phí (tỷ đồng)", "Compensation (bn VND)"),
+    "ward": ("Phường", "Ward"),
+    "code": ("Mã", "Code"),
+    "name": ("Tên dự án", "Project"),
+    "status": ("Trạng thái", "Status"),
+    "plans": ("PA duyệt / tổng", "Plans approved / total"),
+    "target_date": ("Thời hạn", "Target date"),
+    "completed_on": ("Hoàn thành", "Completed"),
+    "month": ("Tháng", "Month"),
+    "approved_in_month": ("PA duyệt trong tháng", "Approved in month"),
+    "approved_cumulative": ("PA duyệt lũy kế", "Approved, cumulative"),
+    "ha_cumulative": ("Thu hồi lũy kế (ha)", "Recovered, cumulative (ha)"),
+    "bn_cumulative": ("Kinh phí lũy kế (tỷ đồng)", "Compensation, cumulative (bn VND)"),
+    "figure_title": ("Các dự án GPMB — quận {district}", "Clearance projects — {district}"),
+    "sheet_report": ("Báo cáo", "Report"),
+    "sheet_projects": ("Dự án", "Projects"),
+    "sheet_wards": ("Theo phường", "By ward"),
+    "sheet_months": ("Theo tháng", "By month"),
+    "sheet_map": ("Bản đồ", "Map"),
+    "figure": ("Chỉ tiêu", "Figure"),
+    "value": ("Giá trị", "Value"),
+    "f_projects": ("Số dự án triển khai", "Projects carried out"),
+    "f_budget": ("Dự án vốn ngân sách", "Budget-funded projects"),
+    "f_non_budget": ("Dự án vốn ngoài ngân sách", "Non-budget projects"),
+    "f_plans_total": ("Phương án cần phê duyệt", "Compensation plans to approve"),
+    "f_plans_approved": ("Phương án đã phê duyệt", "Compensation plans approved"),
+    "f_recovered": ("Diện tích đất đã thu hồi (ha)", "Land recovered (ha)"),
+    "f_compensation": ("Kinh phí bồi thường, hỗ trợ (đồng)", "Compensation and support (VND)"),
+    "f_ahead": ("Dự án hoàn thành vượt tiến độ", "Projects completed ahead of schedule"),
+    "f_streets_planned": ("Tuyến phố văn minh thực hiện trong năm",
+                          "Civilized streets to be recognised this year"),
+    "f_streets_recognised": ("Tuyến phố văn minh đã công nhận, duy trì",
+                             "Civilized streets recognised, maintained"),
+    "is_key": ("Trọng điểm", "Key"),
+    "is_key_project": ("Dự án trọng điểm (viền)", "Key project (outline)"),
+    "state_now": ("Trạng thái dự án: theo số liệu tại ngày lập báo cáo",
+                  "Project states: as recorded on the day of the report"),
+    "has_complaints": ("Có đơn thư", "Complaints"),
+    "wards": ("Phường", "Wards"),
+    "started_on": ("Triển khai", "Started"),
+    "north": ("B", "N"),
+}
+
 
 def pick(pair: tuple[str, str], lang: str) -> str:
     """The Vietnamese or English member of a (vi, en) pair."""
@@ -194,6 +318,41 @@ def district_name(slug: str) -> str:
     return DISTRICTS.get(slug, slug.replace("-", " ").title())
 
 
+def report_word(key: str, lang: str, **values: Any) -> str:
+    """A phrase of the semi-annual report in a language, with its placeholders filled."""
+    return phrase(REPORT_WORDS, key, lang, **values)
+
+
+def number(value: Any, digits: int = 0, lang: str = "vi") -> str:
+    """A number as the reader writes it: 1.315 and 3,80 in Vietnamese; 1,315 and 3.80 in English."""
+    s = f"{float(value):,.{digits}f}"
+    return s if lang == "en" else s.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def day_text(value: Any, lang: str = "vi") -> str:
+    """A date as dd/mm/yyyy (Vietnamese) or ISO (English); empty for no date."""
+    if not value:
+        return ""
+    d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return d.isoformat() if lang == "en" else d.strftime("%d/%m/%Y")
+
+
+def period_text(date_from: dt.date, date_to: dt.date, lang: str = "vi") -> str:
+    """The period as the district names it: 6 tháng đầu năm 2022, năm 2022, or two dates."""
+    y = date_from.year
+    if date_to.year == y and (date_from.month, date_from.day) == (1, 1):
+        if (date_to.month, date_to.day) == (6, 30):
+            return f"first half of {y}" if lang == "en" else f"6 tháng đầu năm {y}"
+        if (date_to.month, date_to.day) == (12, 31):
+            return str(y) if lang == "en" else f"năm {y}"
+    if date_to.year == y and (date_from.month, date_from.day, date_to.month, date_to.day) == (
+            7, 1, 12, 31):
+        return f"second half of {y}" if lang == "en" else f"6 tháng cuối năm {y}"
+    if lang == "en":
+        return f"{date_from.isoformat()} to {date_to.isoformat()}"
+    return f"từ ngày {day_text(date_from)} đến ngày {day_text(date_to)}"
+
+
 def js_strings(lang: str) -> dict[str, Any]:
     """Everything the page's script needs to label popups and the summary, in one language."""
     return {
@@ -208,3 +367,19 @@ def js_strings(lang: str) -> dict[str, Any]:
         "popupFields": {k: list(v) for k, v in POPUP_FIELDS.items()},
         "popupTitle": POPUP_TITLE,
     }
+
+
+# Folium compiles the rendered markup and script of its elements as Jinja templates again, so
+# a "{{", "{%" or "{#" reaching them from the data would be evaluated on the server.
+_TEMPLATE_OPENER = re.compile(r"\{(?=[{%#])")
+
+
+def html_text(value: Any) -> str:
+    """A string for an HTML page, shown as text: markup escaped, braces as character references."""
+    return escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def script_json(value: Any) -> str:
+    """JSON for an inline script: no "</script>", no template opener (both escaped in strings)."""
+    # Outside strings JSON has "{" only before '"' or "}", so every match lies within a string.
+    return _TEMPLATE_OPENER.sub(r"\\u007b", orjson.dumps(value).decode().replace("<", "\\u003c"))

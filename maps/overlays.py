@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import folium
+import orjson
+from branca.element import MacroElement
+from folium.template import Template
 from sqlalchemy import Connection
 
 from api.settings import Settings
+from layers.landuse import legend
+from layers.plans import list_plans
+from maps.i18n import html_text, script_json
 
 
 def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, lang: str) -> None:
@@ -15,13 +21,6 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
     plan_zones collection when first switched on. A click on the map, while a plan is on, asks
     /plans/lookup and shows the planned land use in a panel (other layers keep their popups).
     """
-    import orjson
-    from branca.element import MacroElement
-    from folium.template import Template
-
-    from layers.landuse import legend
-    from layers.plans import list_plans
-
     plan_features = orjson.loads(list_plans(conn))["features"]
     if not plan_features:
         return
@@ -56,11 +55,12 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
         bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
         name = p["name"]
         short = name if len(name) <= 90 else f"{name[:42]}…{name[-44:]}"
-        title = f"QH 1/{p['scale']} · {short}"
+        # Leaflet writes layer names and attributions as HTML: the plan's words go in as text.
+        title = html_text(f"QH 1/{p['scale']} · {short}")
         if p["kind"] == "raster":
             layer = folium.TileLayer(
                 tiles=f"{base}/plans/{plan_id}/tiles/{{z}}/{{x}}/{{y}}.png", name=title,
-                attr=p["decision"] or p["name"], overlay=True, control=True, show=False,
+                attr=html_text(p["decision"] or p["name"]), overlay=True, control=True, show=False,
                 opacity=0.7, max_zoom=22, max_native_zoom=20, bounds=bounds)
         else:
             layer = folium.FeatureGroup(name=title, overlay=True, control=True, show=False)
@@ -84,7 +84,8 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
 .qh-plans-row input[type=range] { width: 100%; margin: 0; }
 .qh-plans-legend { display: flex; flex-wrap: wrap; gap: 1px 8px; margin-top: 4px; }
 .qh-plans-legend span { display: inline-flex; align-items: center; gap: 3px; white-space: nowrap; }
-.qh-plans-legend i { width: 12px; height: 10px; border: 1px solid #777; display: inline-block; }
+.qh-plans-legend i, .qh-plans-info .qh-zone i { width: 12px; height: 10px; border: 1px solid #777;
+  display: inline-block; }
 .qh-plans-info { margin-top: 6px; border-top: 1px solid #ccc; padding-top: 4px; }
 .qh-plans-info table { border-collapse: collapse; }
 .qh-plans-info th { font-weight: 400; color: #444; padding: 0 8px 0 0; text-align: left; }
@@ -103,10 +104,16 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
 {%- endfor %}
   };
   var opacity = {}, zones = {}, rows = {}, marker = null;
-  function esc(v) {
-    return String(v == null ? "" : v).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
+  // Every word of a plan or a zone goes into the page as text, never as markup.
+  function el(tag, cls, text, parent) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text != null) { e.textContent = String(text); }
+    if (parent) { parent.appendChild(e); }
+    return e;
+  }
+  function swatch(color, parent) {
+    el("i", null, null, parent).style.background = color;
   }
   function zoneStyle(f, op) {
     return {color: "#444", weight: 0.7, opacity: Math.min(1, op + 0.2),
@@ -136,23 +143,27 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
   var panel = L.control({position: "bottomleft"});
   panel.onAdd = function () {
     var div = L.DomUtil.create("div", "qh-plans qh-plans-control");
-    var html = '<div class="qh-plans-title">' + esc(W.panel) + "</div>";
+    el("div", "qh-plans-title", W.panel, div);
     cfg.plans.forEach(function (p) {
-      html += '<div class="qh-plans-row qh-off" data-plan="' + p.id + '"><label title="' +
-        esc(p.name) + '">' + esc(p.name) + '</label><input type="range" min="0" max="100" ' +
-        'value="70" aria-label="' + esc(W.opacity + ": " + p.name) + '"></div>';
-    });
-    html += '<div class="qh-plans-legend qh-off">' + cfg.legend.map(function (u) {
-      return '<span><i style="background:' + u.color + '"></i>' + esc(u.code) + "</span>";
-    }).join("") + '</div><div class="qh-plans-info" hidden></div>';
-    div.innerHTML = html;
-    cfg.plans.forEach(function (p) {
-      var row = div.querySelector('[data-plan="' + p.id + '"]');
+      var row = el("div", "qh-plans-row qh-off", null, div);
+      row.setAttribute("data-plan", String(p.id));
+      el("label", null, p.name, row).title = p.name;
+      var input = el("input", null, null, row);
+      input.type = "range";
+      input.min = "0";
+      input.max = "100";
+      input.value = "70";
+      input.setAttribute("aria-label", W.opacity + ": " + p.name);
+      input.addEventListener("input", function (e) { setOpacity(p, e.target.value / 100); });
       rows[p.id] = row;
-      row.querySelector("input").addEventListener("input", function (e) {
-        setOpacity(p, e.target.value / 100);
-      });
     });
+    var key = el("div", "qh-plans-legend qh-off", null, div);
+    cfg.legend.forEach(function (u) {
+      var item = el("span", null, null, key);
+      swatch(u.color, item);
+      item.appendChild(document.createTextNode(u.code));
+    });
+    el("div", "qh-plans-info", null, div).hidden = true;
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;
@@ -171,33 +182,43 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
   }
   map.on("layeradd layerremove", refresh);
   refresh();
-  function row(label, value, unit) {
-    if (value == null || value === "") { return ""; }
-    return "<tr><th>" + esc(label) + "</th><td>" + esc(value) + (unit || "") + "</td></tr>";
+  function row(table, label, value, unit) {
+    if (value == null || value === "") { return; }
+    var tr = el("tr", null, null, table);
+    el("th", null, label, tr);
+    el("td", null, String(value) + (unit || ""), tr);
+  }
+  function note(text) {
+    el("small", null, text, el("div", null, null, info));
   }
   function render(d) {
     var en = cfg.lang === "en";
-    var html = '<button type="button" title="' + esc(W.close) + '">×</button><b>' +
-      esc(W.here) + "</b>";
-    if (!d.zones.length) { html += "<div>" + esc(W.none) + "</div>"; }
+    info.textContent = "";
+    var close = el("button", null, "×", info);
+    close.type = "button";
+    close.title = W.close;
+    el("b", null, W.here, info);
+    if (!d.zones.length) { el("div", null, W.none, info); }
     d.zones.forEach(function (z) {
-      html += '<div class="qh-zone"><i style="display:inline-block;width:12px;height:10px;' +
-        'border:1px solid #777;background:' + z.color + '"></i> ' + esc(z.code) + " — " +
-        esc(en ? z.land_use_en : z.land_use_vi) + "</div><table>" +
-        row(W.plot, z.name) + row(W.density, z.building_density_pct, "%") +
-        row(W.floors, z.max_floors) + row(W.far, z.floor_area_ratio) +
-        row(W.area, z.area_ha, " ha") + row(W.decision, z.plan.decision) + "</table>" +
-        "<div><small>" + esc(z.plan.name) + "</small></div>";
+      var zone = el("div", "qh-zone", null, info);
+      swatch(z.color, zone);
+      zone.appendChild(document.createTextNode(
+        " " + z.code + " — " + (en ? z.land_use_en : z.land_use_vi)));
+      var table = el("table", null, null, info);
+      row(table, W.plot, z.name);
+      row(table, W.density, z.building_density_pct, "%");
+      row(table, W.floors, z.max_floors);
+      row(table, W.far, z.floor_area_ratio);
+      row(table, W.area, z.area_ha, " ha");
+      row(table, W.decision, z.plan.decision);
+      note(z.plan.name);
     });
     if (d.sheets.length) {
-      html += "<div><small>" + esc(W.sheets) + ": " +
-        d.sheets.map(function (s) { return esc(s.name); }).join("; ") + "</small></div>";
+      note(W.sheets + ": " + d.sheets.map(function (s) { return s.name; }).join("; "));
     }
     if (d.red_line) {
-      html += "<div><small>" + esc(W.red_line) + ": " + esc(d.red_line.road) + " (" +
-        esc(d.red_line.distance_m) + " m)</small></div>";
+      note(W.red_line + ": " + d.red_line.road + " (" + d.red_line.distance_m + " m)");
     }
-    return html;
   }
   // Captured on the container: layers whose popups stop the click still let the lookup run.
   map.getContainer().addEventListener("click", function (ev) {
@@ -212,7 +233,7 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
     marker = L.circleMarker(latlng, {radius: 5, color: "#000", weight: 2, fillOpacity: 0,
                                      interactive: false}).addTo(map);
     fetch(url).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-      .then(function (d) { info.innerHTML = render(d); })
+      .then(render)
       .catch(function () { info.textContent = W.failed; })
       .then(function () {
         info.hidden = false;
@@ -238,8 +259,7 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
             super().__init__()
             self._name = "PlanOverlays"
             self.layers = layers
-            # Safe inside <script>: "<" only occurs within JSON strings.
-            self.config = orjson.dumps(config).decode().replace("<", "\\u003c")
+            self.config = script_json(config)
 
     fmap.add_child(PlanOverlays())
 

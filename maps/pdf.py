@@ -16,7 +16,6 @@ import math
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ import orjson
 import shapely
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import Connection, text
 
@@ -47,13 +45,12 @@ from maps.export import (
     plan_line,
     to_vn2000,
 )
+from maps.fonts import FONT, FONT_BOLD, register_fonts
 
 MM = 72 / 25.4  # PDF points per millimetre
 PAPERS: dict[str, tuple[float, float]] = {"A4": (210, 297), "A3": (297, 420), "A1": (594, 841)}
 SCALES = (500, 1000, 2000, 5000)
 ORIENTATIONS = ("landscape", "portrait")
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 PX = 0.6  # points per screen pixel of the map's line weights and dashes: thinner on paper
 
 
@@ -102,13 +99,6 @@ WORDS: dict[str, tuple[str, str]] = {
 def word(key: str, lang: str, **values: Any) -> str:
     """A sheet phrase in a language, its placeholders filled."""
     return i18n.phrase(WORDS, key, lang, **values)
-
-
-@cache
-def register_fonts() -> None:
-    """Register DejaVu Sans (regular and bold) for embedding."""
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
 
 
 # --- the request ---------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ Python style function ever runs per feature.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
 from maps import i18n
@@ -73,6 +72,9 @@ STYLES: dict[str, LayerStyle] = {
     }, stroke="#ffffff", weight=1.5, opacity=1.0, fill_opacity=1.0, radius=5),
 }
 
+# Outline of key projects in the report's map figure: the dashboard's key-project badge colour.
+KEY_PROJECT_OUTLINE = "#b10026"
+
 
 def swatch(style: LayerStyle, color: str, dash: str | None = None) -> str:
     """A small inline SVG that looks like one feature of the layer."""
@@ -99,14 +101,14 @@ def legend_rows(layer_id: str, lang: str) -> list[tuple[str, str]]:
     if style.color_by:
         for value, color in style.colors.items():
             label = i18n.value_label(layer_id, style.color_by, value, lang)
-            rows.append((swatch(style, color), escape(label)))
+            rows.append((swatch(style, color), i18n.html_text(label)))
     else:
         label = i18n.SINGLE_STYLE_LABELS.get(layer_id, ("", ""))
-        rows.append((swatch(style, style.default), escape(i18n.pick(label, lang))))
+        rows.append((swatch(style, style.default), i18n.html_text(i18n.pick(label, lang))))
     if style.dash_by:
         for value in i18n.VALUES.get(layer_id, {}).get(style.dash_by, {}):
             label = i18n.value_label(layer_id, style.dash_by, value, lang)
-            rows.append((swatch(style, "#555555", style.dashes.get(value)), escape(label)))
+            rows.append((swatch(style, "#555555", style.dashes.get(value)), i18n.html_text(label)))
     return rows
 
 

@@ -12,8 +12,8 @@ from playwright.sync_api import Browser, Page
 
 UNREACHABLE_TILES = "127.0.0.1:9/"  # the tests' basemap: its failed loads are expected
 H1 = {"district": "long-bien", "from": "2022-01-01", "to": "2022-06-30"}
-DASHBOARD_READY = "window.qhDashboard && qhDashboard.state.status === 'loaded'"
-MAP_READY = ("window.quyhoach && quyhoach.idle && quyhoach.idle()"
+DASHBOARD_READY = "() => window.qhDashboard && qhDashboard.state.status === 'loaded'"
+MAP_READY = ("() => window.quyhoach && quyhoach.idle && quyhoach.idle()"
              " && quyhoach.state.statsStatus === 'loaded'")
 # Whether a canvas holds painted pixels (not all transparent or white).
 PAINTED = """id => {

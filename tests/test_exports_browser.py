@@ -239,7 +239,7 @@ def test_export_control_downloads_the_view_and_an_a3_sheet(live_server, projects
                                     accept_downloads=True)
             page.goto(f"{live_server}/map?layers=wards,projects&center={t.lat},{t.lon}&zoom=16"
                       "&lang=vi")
-            page.wait_for_function("window.quyhoach && quyhoach.idle && quyhoach.idle()",
+            page.wait_for_function("() => window.quyhoach && quyhoach.idle && quyhoach.idle()",
                                    timeout=15_000)
             page.get_by_role("button", name="Xuất bản đồ").click()
             with page.expect_download(timeout=30_000) as dl:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 
-def test_health_reports_versions(client) -> None:
+def test_health_reports_status_and_schema_only(client) -> None:
     r = client.get("/health")
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok"
-    assert body["postgresql"].startswith("15") or body["postgresql"][0].isdigit()
-    assert body["postgis"].startswith("3.")
     assert body["schema"]
+    assert "postgresql" not in body and "postgis" not in body
 
 
 def test_unknown_path_is_a_json_404(client) -> None:

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import text
 
 UNREACHABLE_TILES = "127.0.0.1:9/"  # the tests' basemap: its failed loads are expected
-READY = ("window.quyhoach && quyhoach.idle && quyhoach.idle()"
+READY = ("() => window.quyhoach && quyhoach.idle && quyhoach.idle()"
          " && quyhoach.state.statsStatus === 'loaded'")
 
 
@@ -164,7 +164,7 @@ def test_parcels_come_as_vector_tiles_from_zoom_14(open_map, clickable_project) 
     assert m.state("parcels")["status"] == "hidden"
     assert not [u for u in m.requests if "/collections/parcels/tiles/WebMercatorQuad/" in u]
     m.page.evaluate(f"quyhoach.map.setView([{p['lat']}, {p['lon']}], 17, {{animate: false}})")
-    m.page.wait_for_function("quyhoach.state.layers.parcels.status === 'loaded'", timeout=10_000)
+    m.page.wait_for_function("() => quyhoach.state.layers.parcels.status === 'loaded'", timeout=10_000)
     st = m.state("parcels")
     assert st["source"] == "tiles" and "?v=" in st["url"]
     tiles = [u for u in m.requests if "/collections/parcels/tiles/WebMercatorQuad/17/" in u]
@@ -180,7 +180,7 @@ def test_layer_control_toggles_and_link_keeps_the_view(open_map) -> None:
     m = open_map({"layers": "wards"})
     assert m.state("projects")["status"] == "idle"
     m.page.get_by_label("Dự án giải phóng mặt bằng").check()
-    m.page.wait_for_function("quyhoach.state.layers.projects.status === 'loaded'")
+    m.page.wait_for_function("() => quyhoach.state.layers.projects.status === 'loaded'")
     assert m.page.locator("path.qh-projects").count() == m.state("projects")["drawn"] > 0
     assert "layers=wards%2Cprojects" in m.page.url and "zoom=" in m.page.url
     assert "lang=vi" in m.page.url

@@ -70,7 +70,7 @@ def test_switch_on_slide_opacity_and_click_for_the_land_use(
     assert labels.count() == 3
     labels.filter(has_text="bản vẽ DXF").locator("input").check()
     labels.filter(has_text="ảnh + world file").locator("input").check()
-    page.wait_for_function("document.querySelectorAll('path[fill=\"#4CAF50\"]').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('path[fill=\"#4CAF50\"]').length > 0")
     assert panel.is_visible()
     rows = page.locator(".qh-plans-row:not(.qh-off)")
     assert rows.count() == 2
@@ -79,7 +79,7 @@ def test_switch_on_slide_opacity_and_click_for_the_land_use(
     fill_opacity = page.evaluate(
         "document.querySelector('path[fill=\"#4CAF50\"]').getAttribute('fill-opacity')")
     assert float(fill_opacity) == pytest.approx(0.3)
-    page.wait_for_function("[...document.querySelectorAll('.leaflet-tile-container img')]"
+    page.wait_for_function("() => [...document.querySelectorAll('.leaflet-tile-container img')]"
                            ".some(i => i.src.includes('/plans/') && i.complete && i.naturalWidth)")
     opacity = page.evaluate(
         "[...document.querySelectorAll('.leaflet-layer')].map(l => l.style.opacity)"

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from api import params as P
-from api.deps import ConnDep, LangDep, LayerDep, SettingsDep
-from api.errors import NotFoundError
+from api.deps import ConnDep, LangDep, LayerDep, SettingsDep, public_base
+from api.errors import InvalidParameterError, NotFoundError
 from gis.srs import VN2000, crs_uri, supported_crs_uris
 from layers import features
 from layers.registry import LAYERS, LayerSpec
@@ -51,10 +51,6 @@ def _json(body: Any, media_type: str = JSON, headers: dict[str, str] | None = No
     return Response(orjson.dumps(body), media_type=media_type, headers=headers)
 
 
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
 def collection_doc(spec: LayerSpec, base: str, lang: str, extent: dict[str, Any]) -> dict[str, Any]:
     """The description of one collection."""
     url = f"{base}/collections/{spec.id}"
@@ -87,7 +83,7 @@ def conformance() -> Response:
 @router.get("/collections", summary="The planning layers")
 def collections(request: Request, conn: ConnDep, lang: LangDep) -> Response:
     """Every collection with its extent and CRS list."""
-    base = _base(request)
+    base = public_base(request)
     docs = [collection_doc(s, base, lang, features.extent(conn, s)) for s in LAYERS.values()]
     return _json({
         "links": [{"rel": "self", "type": JSON, "href": f"{base}/collections"}],
@@ -99,7 +95,7 @@ def collections(request: Request, conn: ConnDep, lang: LangDep) -> Response:
 @router.get("/collections/{collection_id}", summary="One layer", responses=ERRORS)
 def collection(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> Response:
     """Description of one collection."""
-    return _json(collection_doc(spec, _base(request), lang, features.extent(conn, spec)))
+    return _json(collection_doc(spec, public_base(request), lang, features.extent(conn, spec)))
 
 
 @router.get("/collections/{collection_id}/queryables", summary="Filterable attributes",
@@ -115,7 +111,7 @@ def queryables(request: Request, spec: LayerDep) -> Response:
     props["geometry"] = {"$ref": f"https://geojson.org/schema/{spec.geometry_type}.json"}
     return _json({
         "$schema": "https://json-schema.org/draft/2019-09/schema",
-        "$id": f"{_base(request)}/collections/{spec.id}/queryables",
+        "$id": f"{public_base(request)}/collections/{spec.id}/queryables",
         "type": "object", "title": spec.title_en, "properties": props,
         "additionalProperties": False,
     }, media_type="application/schema+json")
@@ -158,9 +154,10 @@ def items(
     )
     matched, returned, feats = features.items(conn, spec, q)
     qs = {k: v for k, v in request.query_params.items() if k != "offset"}
-    path = f"{_base(request)}/collections/{spec.id}/items"
+    base = f"{public_base(request)}/collections/{spec.id}"
+    path = f"{base}/items"
     links = [_link(path, qs, "self", q.offset or None),
-             {"rel": "collection", "type": JSON, "href": f"{_base(request)}/collections/{spec.id}"}]
+             {"rel": "collection", "type": JSON, "href": base}]
     if q.offset + returned < matched:
         links.append(_link(path, qs, "next", q.offset + q.limit))
     if q.offset > 0:
@@ -186,15 +183,19 @@ def feature(
     srid, lat_lon = P.crs_param(crs)
     P.filters(spec, dict(request.query_params), {"f", "lang", "crs"})
     found = None
-    if feature_id.isdigit() and int(feature_id) < 2**31:
-        found = features.item(conn, spec, int(feature_id),
-                              features.Query(out_srid=srid, lat_lon=lat_lon))
+    if feature_id.isascii() and feature_id.isdigit():
+        fid = P.whole_number(feature_id, P.INT32_MAX)
+        if fid is None:
+            raise InvalidParameterError(
+                f"Số hiệu đối tượng '{feature_id}' vượt quá {P.INT32_MAX}.",
+                f"The feature id '{feature_id}' is beyond {P.INT32_MAX}.")
+        found = features.item(conn, spec, fid, features.Query(out_srid=srid, lat_lon=lat_lon))
     if found is None:
         raise NotFoundError(
             f"Không có đối tượng '{feature_id}' trong lớp {spec.id}.",
             f"No feature '{feature_id}' in collection {spec.id}.",
         )
-    base = f"{_base(request)}/collections/{spec.id}"
+    base = f"{public_base(request)}/collections/{spec.id}"
     links = orjson.dumps([
         {"rel": "self", "type": GEOJSON, "href": f"{base}/items/{feature_id}"},
         {"rel": "collection", "type": JSON, "href": base},

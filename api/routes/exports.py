@@ -6,8 +6,10 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import ConnDep, LangDep, SettingsDep
+from api.deps import LangDep, SettingsDep, server_base
+from api.limits import RenderPoolDep, WatchedConnDep
 from api.routes.collections import ErrorBody
 from maps import export as X
 from maps import pdf
@@ -16,7 +18,8 @@ router = APIRouter(tags=["Xuất bản đồ – map exports"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "A parameter is malformed, out of range or outside Hanoi."},
-    503: {"model": ErrorBody, "description": "Every browser page is busy, or the map did not draw in time."},
+    503: {"model": ErrorBody, "description": "Every renderer or browser page is busy, or the map did not "
+                                              "draw in time; see Retry-After."},
 }
 
 LAYERS_DOC = "Comma list of the layers shown (wards, lakes, projects, parcels, civilized_streets, red_lines, red_line_markers)."
@@ -28,9 +31,10 @@ def _filename(kind: str, ext: str) -> str:
 
 @router.get("/exports/map.png", summary="PNG snapshot of a map view", responses={
     **ERRORS, 200: {"content": {"image/png": {}}}})
-def map_png(
+async def map_png(
     request: Request,
     settings: SettingsDep,
+    renderers: RenderPoolDep,
     lang: LangDep,
     bbox: str | None = Query(None, description="The view: west,south,east,north (lon/lat)."),
     bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox (EPSG:5897 for VN-2000 metres)."),
@@ -45,15 +49,20 @@ def map_png(
     title: str | None = Query(None, description="Caption title (default: the map's title)."),
 ) -> Response:
     """The /map page for a view, rendered by headless Chromium, with a caption of its figures."""
-    # A connection of our own, closed before the render: the page's requests need the pool.
-    with request.app.state.engine.connect() as conn:
-        req = X.parse_snapshot(conn, bbox=bbox, bbox_crs=bbox_crs, width=width, height=height,
-                               layers=layers, district=district, date_from=date_from,
-                               date_to=date_to, plan=plan, opacity=opacity, lang=lang,
-                               title=title)
-        caption = X.snapshot_caption(conn, req)
-    pool = X.pool_for(request.app.state, settings)
-    png = X.render_snapshot(pool, req, caption, str(request.base_url))
+
+    def snapshot() -> bytes:
+        # A connection of our own, closed before the render: the page's requests need the pool.
+        with request.app.state.engine.connect() as conn:
+            req = X.parse_snapshot(conn, bbox=bbox, bbox_crs=bbox_crs, width=width,
+                                   height=height, layers=layers, district=district,
+                                   date_from=date_from, date_to=date_to, plan=plan,
+                                   opacity=opacity, lang=lang, title=title)
+            caption = X.snapshot_caption(conn, req)
+        pool = X.pool_for(request.app.state, settings)
+        return X.render_snapshot(pool, req, caption, server_base(request))
+
+    with renderers.slot():
+        png = await run_in_threadpool(snapshot)
     return Response(png, media_type="image/png", headers={
         "Content-Disposition": f'inline; filename="{_filename("map", "png")}"',
         "Cache-Control": "no-store"})
@@ -61,9 +70,10 @@ def map_png(
 
 @router.get("/exports/map.pdf", summary="PDF print at an exact scale", responses={
     **ERRORS, 200: {"content": {"application/pdf": {}}}})
-def map_pdf(
-    conn: ConnDep,
+async def map_pdf(
+    db: WatchedConnDep,
     settings: SettingsDep,
+    renderers: RenderPoolDep,
     lang: LangDep,
     bbox: str | None = Query(None, description="Area to print: west,south,east,north (lon/lat)."),
     bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox (EPSG:5897 for VN-2000 metres)."),
@@ -80,11 +90,12 @@ def map_pdf(
     title: str | None = Query(None, description="Title of the sheet."),
 ) -> Response:
     """A vector PDF sheet on the VN-2000 grid: title block, legend, scale bar, grid, north arrow."""
-    req = pdf.parse_sheet(conn, bbox=bbox, bbox_crs=bbox_crs, center=center, scale=scale,
-                          paper=paper, orientation=orientation, layers=layers, district=district,
-                          date_from=date_from, date_to=date_to, plan=plan, opacity=opacity,
-                          lang=lang, title=title)
-    body = pdf.render_sheet(conn, settings, req)
+    req = await db.run(pdf.parse_sheet, bbox=bbox, bbox_crs=bbox_crs, center=center,
+                       scale=scale, paper=paper, orientation=orientation, layers=layers,
+                       district=district, date_from=date_from, date_to=date_to, plan=plan,
+                       opacity=opacity, lang=lang, title=title)
+    with renderers.slot():
+        body = await db.run(pdf.render_sheet, settings, req)
     name = _filename(f"{req.layout.paper.lower()}-1-{req.scale}", "pdf")
     return Response(body, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})

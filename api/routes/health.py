@@ -12,9 +12,12 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", summary="Service and database health")
 def health(conn: ConnDep) -> dict[str, str]:
-    """Report the PostgreSQL and PostGIS versions the service talks to."""
-    row = conn.execute(text(
-        "SELECT current_setting('server_version'), postgis_lib_version(), "
-        "(SELECT string_agg(version_num, $$,$$ ORDER BY version_num) FROM alembic_version)"
-    )).one()
-    return {"status": "ok", "postgresql": row[0], "postgis": row[1], "schema": row[2] or ""}
+    """Say the service answers and which schema revision its database is at.
+
+    Server versions are not shown here (they tell an attacker which flaws to try); the command
+    `quyhoach db status` prints them.
+    """
+    revision = conn.execute(text(
+        "SELECT string_agg(version_num, $$,$$ ORDER BY version_num) FROM alembic_version"
+    )).scalar_one()
+    return {"status": "ok", "schema": revision or ""}

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from api.deps import ConnDep, LangDep, SettingsDep
 from api.errors import NotFoundError
 from api.routes.collections import ERRORS
+from api.security import csp_nonce
 from maps.build import build_map, parse_view, render_map, static_path
 
 router = APIRouter(tags=["maps"])
@@ -50,7 +51,7 @@ def clearance_map(
     view = parse_view(district, ward, date_from, date_to, layers, lang, center, zoom, bbox)
     fmap = build_map(conn, settings, view, base_url=request.scope.get("root_path", ""),
                      vector_tiles=serves_vector_tiles(request.app))
-    return HTMLResponse(render_map(fmap))
+    return HTMLResponse(render_map(fmap, nonce=csp_nonce(request)))
 
 
 @router.get("/static/{path:path}", include_in_schema=False)

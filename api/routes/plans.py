@@ -9,18 +9,21 @@ from typing import Any
 import numpy as np
 import orjson
 import shapely
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.types import Message
 
 from api import params as P
+from api.bodies import GeoJSONBody, json_request_body
 from api.deps import ConnDep, SettingsDep
 from api.errors import (
     InvalidDataError,
     InvalidParameterError,
     PayloadTooLargeError,
 )
+from api.limits import BUSY, WatchedConnDep
 from api.routes.collections import ErrorBody
 from gis import georef as G
 from gis.raster import tile_png
@@ -39,6 +42,10 @@ UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     413: {"model": ErrorBody, "description": "The upload exceeds the size limit."},
     422: {"model": ErrorBody, "description": "The file cannot be read, placed or georeferenced."},
+}
+ANALYSIS_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS, **BUSY,
+    413: {"model": ErrorBody, "description": "The posted document exceeds the size limit."},
 }
 TILE_CACHE = "public, max-age=86400"
 UPLOAD_CHUNK = 1 << 20
@@ -259,34 +266,38 @@ def _plan_id_param(value: str | None) -> int | None:
     return int(value)
 
 
-@router.post("/plans/analysis", summary="Planned land use inside a polygon", responses=ERRORS)
-def analyse_polygon(
-    conn: ConnDep,
-    body: dict[str, Any] = Body(..., description="GeoJSON Polygon/MultiPolygon, Feature or "
-                                                 "FeatureCollection; CRS84 unless it has `crs`."),
+@router.post("/plans/analysis", summary="Planned land use inside a polygon",
+             responses=ANALYSIS_ERRORS, openapi_extra=json_request_body(
+                 "GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection; CRS84 unless it "
+                 "has `crs`."))
+async def analyse_polygon(
+    body: GeoJSONBody,
+    db: WatchedConnDep,
+    settings: SettingsDep,
     plan_id: str | None = Query(None, description="Only this plan's zones."),
 ) -> Response:
     """Hectares of each planned land use inside the posted polygon, per plan."""
-    area = plans.parse_area(body)
-    return _json(plans.analyse(conn, area=area, plan_id=_plan_id_param(plan_id)))
+    only = _plan_id_param(plan_id)
+    area = await run_in_threadpool(plans.parse_area, body, settings.geometry_max_vertices)
+    return _json(await db.run(plans.analyse, area=area, plan_id=only))
 
 
 @router.get("/plans/analysis/projects/{project}", summary="Planned land use of a project",
-            responses=ERRORS)
-def analyse_project(conn: ConnDep, project: str,
-                    plan_id: str | None = Query(None, description="Only this plan's zones.")
-                    ) -> Response:
+            responses={**ERRORS, **BUSY})
+async def analyse_project(db: WatchedConnDep, project: str,
+                          plan_id: str | None = Query(None, description="Only this plan's zones.")
+                          ) -> Response:
     """Hectares of each planned land use inside a clearance project (its id or code)."""
-    return _json(plans.analyse(conn, project=project, plan_id=_plan_id_param(plan_id)))
+    return _json(await db.run(plans.analyse, project=project, plan_id=_plan_id_param(plan_id)))
 
 
 @router.get("/plans/analysis/parcels/{parcel}", summary="Planned land use of a parcel",
-            responses=ERRORS)
-def analyse_parcel(conn: ConnDep, parcel: str,
-                   plan_id: str | None = Query(None, description="Only this plan's zones.")
-                   ) -> Response:
+            responses={**ERRORS, **BUSY})
+async def analyse_parcel(db: WatchedConnDep, parcel: str,
+                         plan_id: str | None = Query(None, description="Only this plan's zones.")
+                         ) -> Response:
     """Hectares of each planned land use inside a parcel (its id or code)."""
-    return _json(plans.analyse(conn, parcel=parcel, plan_id=_plan_id_param(plan_id)))
+    return _json(await db.run(plans.analyse, parcel=parcel, plan_id=_plan_id_param(plan_id)))
 
 
 def _corridor_doc(corridor: Any) -> dict[str, Any]:
@@ -295,28 +306,36 @@ def _corridor_doc(corridor: Any) -> dict[str, Any]:
     return orjson.loads(shapely.to_geojson(shapely.set_precision(ll, 1e-7)))
 
 
+def _corridor_analysis(conn: Connection, corridor: Any) -> dict[str, Any]:
+    return {"corridor": _corridor_doc(corridor), **plans.corridor_parcels(conn, corridor)}
+
+
+def _red_line_analysis(conn: Connection, red_line_id: int, width: float | None
+                       ) -> dict[str, Any]:
+    info, corridor = plans.red_line_corridor(conn, red_line_id, width)
+    return {"red_line": info, **_corridor_analysis(conn, corridor)}
+
+
 @router.get("/plans/analysis/red-lines/{red_line_id}", summary="Parcels in a red-line corridor",
-            responses=ERRORS)
-def analyse_red_line(
-    conn: ConnDep,
+            responses={**ERRORS, **BUSY})
+async def analyse_red_line(
+    db: WatchedConnDep,
     red_line_id: int,
     width: float | None = Query(None, description="Corridor width in metres around the line; "
                                                   "by default the land between its two sides."),
 ) -> Response:
     """Each parcel's area inside the corridor of a red line: what must be recovered, from whom."""
-    info, corridor = plans.red_line_corridor(conn, red_line_id, width)
-    return _json({"red_line": info, "corridor": _corridor_doc(corridor),
-                  **plans.corridor_parcels(conn, corridor)})
+    return _json(await db.run(_red_line_analysis, red_line_id, width))
 
 
-@router.post("/plans/analysis/corridor", summary="Parcels in a corridor polygon", responses=ERRORS)
-def analyse_corridor(
-    conn: ConnDep,
-    body: dict[str, Any] = Body(..., description="The corridor as GeoJSON (CRS84 unless `crs`)."),
-) -> Response:
+@router.post("/plans/analysis/corridor", summary="Parcels in a corridor polygon",
+             responses=ANALYSIS_ERRORS,
+             openapi_extra=json_request_body("The corridor as GeoJSON (CRS84 unless `crs`)."))
+async def analyse_corridor(body: GeoJSONBody, db: WatchedConnDep, settings: SettingsDep
+                           ) -> Response:
     """Each parcel's area inside a posted corridor polygon."""
-    corridor = plans.parse_area(body)
-    return _json({"corridor": _corridor_doc(corridor), **plans.corridor_parcels(conn, corridor)})
+    corridor = await run_in_threadpool(plans.parse_area, body, settings.geometry_max_vertices)
+    return _json(await db.run(_corridor_analysis, corridor))
 
 
 @router.get("/plans/{plan_id}", summary="One plan", responses=ERRORS)
@@ -332,6 +351,6 @@ def plan_tile(request: Request, conn: ConnDep, settings: SettingsDep, plan_id: i
     """An XYZ (Web Mercator) PNG tile of a raster plan, transparent outside the sheet."""
     path, etag = plans.tile_source(conn, settings.plan_store, plan_id, z, x, y)
     headers = {"ETag": etag, "Cache-Control": TILE_CACHE}
-    if request.headers.get("if-none-match") == etag:
+    if P.etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(tile_png(path, z, x, y), media_type="image/png", headers=headers)

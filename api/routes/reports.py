@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Connection
 
 from api import params as P
-from api.deps import ConnDep, LangDep
+from api.deps import LangDep, public_base
 from api.errors import InvalidParameterError, NotFoundError
+from api.limits import BUSY, RenderPoolDep, WatchedConnDep
 from api.routes.collections import ERRORS
-from layers import reports as R
 from layers.queries import clearance_stats
+from layers.reports import Report, build_report
+from maps import report as R
 
 router = APIRouter(tags=["reports"])
 
@@ -61,12 +64,31 @@ def _check_district(stats: dict, district: str) -> None:
                             f"No data for district '{district}' (or for the chosen ward).")
 
 
+def _report(conn: Connection, rp: ReportParams, lang: str, with_figure: bool) -> Report:
+    report = build_report(conn, rp.district, rp.date_from, rp.date_to, rp.ward, rp.as_of,
+                          lang, with_figure=with_figure)
+    _check_district(report.stats, rp.district)
+    return report
+
+
+def _rendered(conn: Connection, rp: ReportParams, lang: str, fmt: str) -> tuple[str, bytes]:
+    report = _report(conn, rp, lang, with_figure=True)
+    return report.file_stem, R.render(report, fmt)
+
+
+def _map_png(conn: Connection, rp: ReportParams, lang: str) -> bytes:
+    report = _report(conn, rp, lang, with_figure=True)
+    assert report.figure is not None
+    return R.render_png(report.figure, lang=lang)
+
+
 @router.get("/reports/clearance", summary="Semi-annual clearance report", responses={
     200: {"content": {R.MEDIA_TYPES[f]: {} for f in REPORT_FORMATS},
-          "description": "The report in the requested format."}, **ERRORS})
-def clearance_report(
+          "description": "The report in the requested format."}, **ERRORS, **BUSY})
+async def clearance_report(
     request: Request,
-    conn: ConnDep,
+    db: WatchedConnDep,
+    renderers: RenderPoolDep,
     lang: LangDep,
     district: str = Query("long-bien", description="District slug, e.g. long-bien, hai-ba-trung."),
     ward: str | None = Query(None, description="Restrict to one ward (its name)."),
@@ -82,25 +104,27 @@ def clearance_report(
             f"Unsupported format '{format}'; use {', '.join(REPORT_FORMATS)}.")
     rp = report_params(district, ward, date_from, date_to, as_of)
     if format == "json":
-        body = clearance_stats(conn, rp.district, rp.date_from, rp.date_to, rp.ward, rp.as_of)
+        body = await db.run(clearance_stats, rp.district, rp.date_from, rp.date_to, rp.ward,
+                            rp.as_of)
         return Response(body, media_type=R.MEDIA_TYPES["json"])
-    report = R.build_report(conn, rp.district, rp.date_from, rp.date_to, rp.ward, rp.as_of,
-                            lang, with_figure=format != "md")  # Markdown links the figure
-    _check_district(report.stats, rp.district)
-    name = f"{report.file_stem}.{format}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if format == "md":
-        figure = f"{request.url_for('clearance_report_map')}?{urlencode({**rp.query(), 'lang': lang})}"
+    if format == "md":  # Markdown links the figure instead of drawing it
+        report = await db.run(_report, rp, lang, False)
+        name = f"{report.file_stem}.md"
+        figure = (f"{public_base(request)}{request.app.url_path_for('clearance_report_map')}"
+                  f"?{urlencode({**rp.query(), 'lang': lang})}")
         return Response(R.render_markdown(report, figure), media_type=R.MEDIA_TYPES["md"],
                         headers={"Content-Disposition": f'inline; filename="{name}"'})
-    if format == "pdf":
-        return Response(R.render_pdf(report), media_type=R.MEDIA_TYPES["pdf"], headers=headers)
-    return Response(R.render_xlsx(report), media_type=R.MEDIA_TYPES["xlsx"], headers=headers)
+    with renderers.slot():
+        stem, body = await db.run(_rendered, rp, lang, format)
+    return Response(body, media_type=R.MEDIA_TYPES[format],
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.{format}"'})
 
 
-@router.get("/reports/clearance/map.png", summary="The report's map figure", responses=ERRORS)
-def clearance_report_map(
-    conn: ConnDep,
+@router.get("/reports/clearance/map.png", summary="The report's map figure",
+            responses={**ERRORS, **BUSY})
+async def clearance_report_map(
+    db: WatchedConnDep,
+    renderers: RenderPoolDep,
     lang: LangDep,
     district: str = Query("long-bien", description="District slug."),
     ward: str | None = Query(None, description="Restrict to one ward (its name)."),
@@ -110,7 +134,6 @@ def clearance_report_map(
 ) -> Response:
     """The district's wards and the period's projects by status, as a PNG."""
     rp = report_params(district, ward, date_from, date_to, as_of)
-    report = R.build_report(conn, rp.district, rp.date_from, rp.date_to, rp.ward, rp.as_of, lang)
-    _check_district(report.stats, rp.district)
-    assert report.figure is not None
-    return Response(R.render_png(report.figure, lang=lang), media_type="image/png")
+    with renderers.slot():
+        png = await db.run(_map_png, rp, lang)
+    return Response(png, media_type="image/png")

@@ -7,17 +7,18 @@ import datetime as dt
 from fastapi import APIRouter, Query, Response
 
 from api import params as P
-from api.deps import ConnDep
 from api.errors import InvalidParameterError
+from api.limits import BUSY, WatchedConnDep
 from api.routes.collections import ERRORS
 from layers.queries import clearance_stats
 
 router = APIRouter(tags=["statistics"])
 
 
-@router.get("/stats/clearance", summary="Clearance progress of a district", responses=ERRORS)
-def clearance(
-    conn: ConnDep,
+@router.get("/stats/clearance", summary="Clearance progress of a district",
+            responses={**ERRORS, **BUSY})
+async def clearance(
+    db: WatchedConnDep,
     district: str = Query("long-bien", description="District slug, e.g. long-bien, hai-ba-trung."),
     ward: str | None = Query(None, description="Restrict to one ward (its name)."),
     date_from: str | None = Query(None, alias="from", description="First day (YYYY-MM-DD)."),
@@ -30,5 +31,5 @@ def clearance(
     if end < start:
         raise InvalidParameterError("Ngày 'to' đứng trước ngày 'from'.", "'to' is before 'from'.")
     day = P.date_param(as_of, "as_of")
-    return Response(clearance_stats(conn, district, start, end, ward or None, day),
-                    media_type="application/json")
+    body = await db.run(clearance_stats, district, start, end, ward or None, day)
+    return Response(body, media_type="application/json")

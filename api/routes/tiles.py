@@ -12,9 +12,10 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from api.deps import ConnDep, LangDep, LayerDep
+from api.deps import ConnDep, LangDep, LayerDep, public_base
 from api.errors import InvalidParameterError, NotFoundError
-from api.routes.collections import ERRORS, _base
+from api.params import etag_matches, whole_number
+from api.routes.collections import ERRORS
 from layers import features, tiles
 
 router = APIRouter(tags=["OGC API – Tiles"])
@@ -43,7 +44,7 @@ def _tms_doc() -> dict[str, Any]:
 @router.get("/tileMatrixSets", summary="Tiling schemes")
 def tile_matrix_sets(request: Request) -> Response:
     """The tiling schemes the service uses."""
-    href = f"{_base(request)}/tileMatrixSets/WebMercatorQuad"
+    href = f"{public_base(request)}/tileMatrixSets/WebMercatorQuad"
     return Response(orjson.dumps({"tileMatrixSets": [{
         "id": "WebMercatorQuad", "title": "Google Maps Compatible for the World", "uri": TMS_URI,
         "links": [{"rel": "self", "type": "application/json", "href": href}]}]}),
@@ -57,7 +58,7 @@ def web_mercator_quad() -> Response:
 
 
 def _tile_template(request: Request, layer_id: str, version: int) -> str:
-    return (f"{_base(request)}/collections/{layer_id}/tiles/WebMercatorQuad/"
+    return (f"{public_base(request)}/collections/{layer_id}/tiles/WebMercatorQuad/"
             f"{{tileMatrix}}/{{tileRow}}/{{tileCol}}?v={version}")
 
 
@@ -65,7 +66,7 @@ def _tile_template(request: Request, layer_id: str, version: int) -> str:
             responses=ERRORS)
 def tilesets(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> Response:
     """The tilesets of a collection (one: WebMercatorQuad)."""
-    base = f"{_base(request)}/collections/{spec.id}/tiles"
+    base = f"{public_base(request)}/collections/{spec.id}/tiles"
     version = tiles.version(conn, spec)
     return Response(orjson.dumps({"tilesets": [{
         "title": spec.title(lang), "dataType": "vector", "crs": MERCATOR_URI,
@@ -73,7 +74,7 @@ def tilesets(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> 
         "links": [
             {"rel": "self", "type": "application/json", "href": f"{base}/WebMercatorQuad"},
             {"rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
-             "type": "application/json", "href": f"{_base(request)}/tileMatrixSets/WebMercatorQuad"},
+             "type": "application/json", "href": f"{public_base(request)}/tileMatrixSets/WebMercatorQuad"},
             {"rel": "item", "type": MVT, "templated": True,
              "href": _tile_template(request, spec.id, version)},
         ]}]}), media_type="application/json")
@@ -85,7 +86,7 @@ def tileset(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> R
     """Metadata of the WebMercatorQuad tileset, with the versioned tile URL template."""
     version = tiles.version(conn, spec)
     ext = features.extent(conn, spec).get("spatial", {}).get("bbox", [[-180, -85, 180, 85]])[0]
-    base = f"{_base(request)}/collections/{spec.id}/tiles/WebMercatorQuad"
+    base = f"{public_base(request)}/collections/{spec.id}/tiles/WebMercatorQuad"
     return Response(orjson.dumps({
         "title": spec.title(lang), "dataType": "vector", "crs": MERCATOR_URI,
         "tileMatrixSetURI": TMS_URI, "dataVersion": version,
@@ -97,7 +98,7 @@ def tileset(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> R
         "links": [
             {"rel": "self", "type": "application/json", "href": base},
             {"rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
-             "type": "application/json", "href": f"{_base(request)}/tileMatrixSets/WebMercatorQuad"},
+             "type": "application/json", "href": f"{public_base(request)}/tileMatrixSets/WebMercatorQuad"},
             {"rel": "item", "type": MVT, "templated": True,
              "href": _tile_template(request, spec.id, version)},
             {"rel": "describedby", "type": "application/json", "href": f"{base}/tilejson.json"},
@@ -111,7 +112,7 @@ def tilejson(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> 
     """TileJSON 3.0 of the layer's vector tiles."""
     version = tiles.version(conn, spec)
     ext = features.extent(conn, spec).get("spatial", {}).get("bbox", [[-180, -85, 180, 85]])[0]
-    url = (f"{_base(request)}/collections/{spec.id}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+    url = (f"{public_base(request)}/collections/{spec.id}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
            f"?v={version}")
     center = [(ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2, max(spec.min_zoom, 13)]
     return Response(orjson.dumps({
@@ -124,10 +125,11 @@ def tilejson(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> 
 
 
 def _int(value: str, name: str) -> int:
-    if not value.isdigit():
+    n = whole_number(value)
+    if n is None:
         raise InvalidParameterError(f"{name} '{value}' phải là số nguyên không âm.",
                                     f"{name} '{value}' must be a non-negative integer.")
-    return int(value)
+    return n
 
 
 @router.get("/collections/{collection_id}/tiles/WebMercatorQuad/{tile_matrix}/{tile_row}/{tile_col}",
@@ -146,7 +148,7 @@ def vector_tile(request: Request, spec: LayerDep, conn: ConnDep, tile_matrix: st
     if inm:
         version = tiles.version(conn, spec)
         etag = _etag(spec.id, version, z, y, x)
-        if etag in (t.strip() for t in inm.split(",")):
+        if etag_matches(inm, etag):
             return Response(status_code=304, headers=_cache_headers(request, version, etag))
     version, body = tiles.tile(conn, spec, z, x, y)
     etag = _etag(spec.id, version, z, y, x)

@@ -92,10 +92,10 @@
       var Caption = L.Control.extend({
         onAdd: function () {
           var div = L.DomUtil.create('div', 'qh-panel qh-export-caption');
-          div.innerHTML = o.caption.map(function (line, i) {
-            return '<div class="' + (i === 0 ? 'qh-panel-title' : 'qh-caption-line') + '">' +
-              esc(line) + '</div>';
-          }).join('');
+          o.caption.forEach(function (line, i) {  // titles and plan names: text, not markup
+            L.DomUtil.create('div', i === 0 ? 'qh-panel-title' : 'qh-caption-line', div)
+              .textContent = line;
+          });
           return div;
         },
       });

@@ -8,10 +8,13 @@
   var PAD = 0.25;  // fetch a margin around the view so small pans need no new request
   var qh = window.quyhoach = { state: { layers: {}, stats: null, statsStatus: 'idle' } };
 
-  function esc(value) {
-    return String(value).replace(/[&<>"']/g, function (c) {
-      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
-    });
+  // Feature properties reach the page as text only: elements filled through textContent.
+  function node(tag, className, text, parent) {
+    var el = document.createElement(tag);
+    if (className) { el.className = className; }
+    if (text != null) { el.textContent = String(text); }
+    if (parent) { parent.appendChild(el); }
+    return el;
   }
 
   function fmt(value, digits) {
@@ -74,18 +77,21 @@
       return coded && coded[v] ? coded[v] : v;
     }
 
-    function popupHtml(entry, p) {
+    function popupContent(entry, p) {
       var id = entry.id;
-      var title = p[S.popupTitle[id]] || entry.cfg.title;
-      var rows = (S.popupFields[id] || []).map(function (key) {
+      var box = node('div', 'qh-popup');
+      box.setAttribute('data-layer', id);
+      node('div', 'qh-popup-layer', entry.cfg.title, box);
+      node('div', 'qh-popup-title', p[S.popupTitle[id]] || entry.cfg.title, box);
+      var rows = node('tbody', null, null, node('table', null, null, box));
+      (S.popupFields[id] || []).forEach(function (key) {
         var value = fieldValue(id, key, p);
-        return value === '' ? '' :
-          '<tr><th>' + esc(S.fields[id + '.' + key] || S.fields[key] || key) + '</th><td>' + esc(value) + '</td></tr>';
-      }).join('');
-      return '<div class="qh-popup" data-layer="' + id + '">' +
-        '<div class="qh-popup-layer">' + esc(entry.cfg.title) + '</div>' +
-        '<div class="qh-popup-title">' + esc(title) + '</div>' +
-        '<table>' + rows + '</table></div>';
+        if (value === '') { return; }
+        var tr = node('tr', null, null, rows);
+        node('th', null, S.fields[id + '.' + key] || S.fields[key] || key, tr);
+        node('td', null, value, tr);
+      });
+      return box;
     }
 
     function pathStyle(entry, p) {
@@ -137,9 +143,9 @@
         },
         onEachFeature: function (f, layer) {
           layer.options.className = 'qh-feature qh-' + entry.id;
-          layer.bindPopup(function () { return popupHtml(entry, f.properties); }, { maxWidth: 360 });
+          layer.bindPopup(function () { return popupContent(entry, f.properties); }, { maxWidth: 360 });
           if (entry.id === 'wards') {
-            layer.bindTooltip(esc(f.properties.name), {
+            layer.bindTooltip(node('span', null, f.properties.name), {
               permanent: true, direction: 'center', className: 'qh-ward-label',
             });
           }
@@ -224,7 +230,7 @@
           });
           grid.on('click', function (e) {
             L.popup({ maxWidth: 360 }).setLatLng(e.latlng)
-              .setContent(popupHtml(entry, e.layer.properties)).openOn(map);
+              .setContent(popupContent(entry, e.layer.properties)).openOn(map);
           });
           grid.on('loading', function () { st.status = 'loading'; });
           grid.on('load', function () {
