@@ -15,7 +15,7 @@ from api.guard import HeadAsGet, RequestGuard
 from api.routes import collections, dashboard, exports, health, maps, plans, reports, stats, tiles
 from api.routes.docs import router as docs_router
 from api.security import add_security_headers
-from api.settings import Settings
+from core.settings import Settings
 from gis.db import make_engine
 
 

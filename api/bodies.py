@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Request
 
-from api.errors import InvalidParameterError, PayloadTooLargeError
+from core.errors import InvalidParameterError, PayloadTooLargeError
 from layers.plans import check_vertices
 
 

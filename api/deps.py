@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import Connection
 
-from api.errors import NotFoundError
-from api.settings import Settings
+from api import params as P
+from core import i18n
+from core.errors import InvalidParameterError, NotFoundError
+from core.settings import Settings
+from layers import units
 from layers.registry import LAYERS, LayerSpec
 
 
@@ -88,3 +93,76 @@ def server_base(request: Request) -> str:
 
 LayerDep = Annotated[LayerSpec, Depends(get_layer)]
 LangDep = Annotated[str, Depends(get_lang)]
+
+
+@dataclass(frozen=True)
+class Place:
+    """The district (None: not asked for) and ward a request is about, both known to the data."""
+
+    district: str | None
+    ward: str | None
+
+    @property
+    def district_or_default(self) -> str:
+        """The district asked for, or the one pages open on."""
+        return self.district or units.DEFAULT_DISTRICT
+
+
+def get_place(
+    conn: ConnDep,
+    district: str | None = Query(
+        None, description="District slug, e.g. long-bien or hai-ba-trung (default long-bien)."),
+    ward: str | None = Query(None, description="One ward of the district (its name)."),
+) -> Place:
+    """The district and ward of a request, or a 404 that lists the known ones."""
+    known = units.wards_by_district(conn)
+    name = (district or "").strip() or None
+    if name is not None and name not in known:
+        listed = ", ".join(known)
+        raise NotFoundError(f"Không có quận '{name}'. Các quận: {listed}.",
+                            f"Unknown district '{name}'. Districts: {listed}.")
+    ward = (ward or "").strip() or None
+    if ward is not None:
+        slug = name or units.DEFAULT_DISTRICT
+        wards = known.get(slug, [])
+        if ward not in wards:
+            listed = ", ".join(wards)
+            raise NotFoundError(
+                f"Quận {i18n.district_name(slug)} không có phường '{ward}'. Các phường: {listed}.",
+                f"{i18n.district_name(slug)} has no ward '{ward}'. Wards: {listed}.")
+    return Place(name, ward)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The period a request asks for (either end may be left to a default) and its as-of day."""
+
+    date_from: dt.date | None
+    date_to: dt.date | None
+    as_of: dt.date | None
+
+    def resolve(self, default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
+        """The period with the default filling what was not asked; 400 when it runs backwards."""
+        start, end = self.date_from or default[0], self.date_to or default[1]
+        if end < start:
+            raise InvalidParameterError("Ngày 'to' đứng trước ngày 'from'.",
+                                        "'to' is before 'from'.")
+        return start, end
+
+
+def get_period(
+    date_from: str | None = Query(None, alias="from", description="First day (YYYY-MM-DD)."),
+    date_to: str | None = Query(None, alias="to", description="Last day (YYYY-MM-DD)."),
+    as_of: str | None = Query(
+        None, description="The figures as the status history stood on this day (YYYY-MM-DD)."),
+) -> Period:
+    """The period and as-of day of a request, each day checked, the order checked once."""
+    period = Period(P.date_param(date_from, "from"), P.date_param(date_to, "to"),
+                    P.date_param(as_of, "as_of"))
+    if period.date_from and period.date_to:
+        period.resolve((period.date_from, period.date_to))
+    return period
+
+
+PlaceDep = Annotated[Place, Depends(get_place)]
+PeriodDep = Annotated[Period, Depends(get_period)]

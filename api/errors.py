@@ -1,4 +1,4 @@
-"""Errors a planner can read, each with its HTTP status said once."""
+"""The HTTP side of the PlanningError family: each error's status said once, and the handlers."""
 
 from __future__ import annotations
 
@@ -13,62 +13,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.errors import (
+    InvalidDataError,
+    InvalidParameterError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PlanningError,
+    QueryTimeoutError,
+    ServiceBusyError,
+)
+
 log = logging.getLogger("quyhoach")
-
-
-class PlanningError(Exception):
-    """Base error; `message` is shown to the user, `detail` only logged."""
-
-    code = "error"
-
-    def __init__(self, message: str, message_en: str | None = None, detail: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.message_en = message_en or message
-        self.detail = detail
-
-
-class InvalidParameterError(PlanningError):
-    """A query parameter is malformed or out of range."""
-
-    code = "InvalidParameterValue"
-
-
-class NotFoundError(PlanningError):
-    """The collection, feature or resource does not exist."""
-
-    code = "NotFound"
-
-
-class InvalidDataError(PlanningError):
-    """Uploaded data is malformed, invalid or in the wrong CRS."""
-
-    code = "InvalidData"
-
-
-class PayloadTooLargeError(PlanningError):
-    """An upload exceeds the configured size."""
-
-    code = "PayloadTooLarge"
-
-
-class ServiceBusyError(PlanningError):
-    """A bounded resource (the browser pool) is busy."""
-
-    code = "ServiceUnavailable"
-    retry_after = 5  # seconds, sent as Retry-After
-
-
-class QueryTimeoutError(ServiceBusyError):
-    """A statement ran past the statement timeout and the server cancelled it."""
-
-    code = "QueryTimeout"
-    retry_after = 30
-
-    def __init__(self, detail: str | None = None):
-        super().__init__(
-            "Yêu cầu mất quá nhiều thời gian; hãy thu hẹp khu vực hoặc khoảng thời gian.",
-            "The request took too long; narrow the area or the period.", detail=detail)
 
 
 def query_timeout(exc: BaseException) -> QueryTimeoutError | None:

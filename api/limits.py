@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Receive
 
 from api.deps import ConnDep
-from api.errors import ServiceBusyError
+from core.errors import ServiceBusyError
 
 log = logging.getLogger("quyhoach")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from api.errors import InvalidParameterError
+from core.errors import InvalidParameterError
 from gis.srs import WGS84, UnsupportedCRSError, parse_crs, transformer
 from layers.features import BBox
 from layers.registry import LayerSpec, Queryable

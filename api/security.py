@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.settings import Settings
+from core.settings import Settings
 from maps.build import tile_origin
 
 NONCE_KEY = "csp_nonce"

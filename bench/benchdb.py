@@ -8,7 +8,7 @@ import time
 import psycopg
 import synth
 
-from api.settings import Settings
+from core.settings import Settings
 from gis.db import libpq_url, make_engine
 from layers.migrate import alembic_config, upgrade
 

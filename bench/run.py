@@ -28,7 +28,7 @@ import scenarios  # noqa: E402
 import servers  # noqa: E402
 import synth  # noqa: E402
 
-from api.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 
 def log(msg: str) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-from api.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 APT_PACKAGES = "postgresql-15 postgresql-15-postgis-3"
 SERVER_USER = "postgres"

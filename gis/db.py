@@ -7,7 +7,7 @@ from importlib import resources
 
 from sqlalchemy import Engine, TextClause, create_engine, text
 
-from api.settings import Settings
+from core.settings import Settings
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -28,12 +28,12 @@ from pyproj.exceptions import CRSError
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from api.errors import InvalidDataError, InvalidParameterError
+from core.errors import InvalidDataError, InvalidParameterError
+from core.i18n import DISTRICTS, FIELDS, VALUES
 from gis import safe_open as S
 from gis.ingest import copy_rows
 from gis.srs import HANOI_LONLAT, HANOI_VN2000, VN2000, WGS84, transformer
 from layers import models as m
-from maps.i18n import DISTRICTS, FIELDS, VALUES
 
 CHUNK = 10_000
 DBF_NAME_LENGTH = 10

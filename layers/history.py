@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from api.errors import InvalidDataError, NotFoundError
+from core.errors import InvalidDataError, NotFoundError
 from gis.db import load_sql
 from layers import models as m
 

@@ -30,8 +30,8 @@ from shapely.geometry import LineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from api.errors import InvalidDataError, InvalidParameterError, NotFoundError
-from api.settings import PROJECT_ROOT, Settings
+from core.errors import InvalidDataError, InvalidParameterError, NotFoundError
+from core.settings import PROJECT_ROOT, Settings
 from gis import georef as G
 from gis import raster as R
 from gis import safe_open as S

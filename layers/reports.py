@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from core import i18n
 from gis.db import load_sql
 from layers.queries import clearance_stats
-from maps import i18n
 
 Ring = list[tuple[float, float]]
 

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine, text
 
-from api.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from gis.ingest import copy_rows, ewkb_hex, none_if_missing
 from gis.srs import VN2000
 from layers.history import mismatches

@@ -23,11 +23,12 @@ from folium.template import Template
 from sqlalchemy import Connection, text
 
 from api import params as P
-from api.errors import InvalidParameterError
-from api.settings import Settings
+from core import i18n
+from core.errors import InvalidParameterError
+from core.i18n import html_text, script_json
+from core.settings import Settings
 from layers.registry import LAYERS
-from maps import i18n, styles
-from maps.i18n import html_text, script_json
+from maps import styles
 from maps.overlays import add_plan_overlays
 
 MAPS_DIR = Path(__file__).resolve().parent

@@ -30,11 +30,11 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy import Connection, text
 
 from api import params as P
-from api.errors import InvalidParameterError, PlanningError, ServiceBusyError
-from api.settings import Settings
+from core import i18n
+from core.errors import InvalidParameterError, PlanningError, ServiceBusyError
+from core.settings import Settings
 from gis.srs import HANOI_LONLAT, VN2000, WGS84, in_hanoi, transformer
 from layers.features import BBox
-from maps import i18n
 from maps.build import (
     DEFAULT_DISTRICT,
     DEFAULT_PERIODS,

@@ -8,10 +8,10 @@ from branca.element import MacroElement
 from folium.template import Template
 from sqlalchemy import Connection
 
-from api.settings import Settings
+from core.i18n import html_text, script_json
+from core.settings import Settings
 from layers.landuse import legend
 from layers.plans import list_plans
-from maps.i18n import html_text, script_json
 
 
 def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, lang: str) -> None:

@@ -27,13 +27,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import Connection, text
 
-from api.errors import InvalidParameterError
-from api.settings import Settings
+from core import i18n
+from core.errors import InvalidParameterError
+from core.settings import Settings
 from gis.srs import VN2000, WGS84, in_hanoi, transformer
 from layers import landuse
 from layers.features import BBox, feature_source
 from layers.registry import LAYERS
-from maps import i18n, styles
+from maps import styles
 from maps.export import (
     ExportContent,
     Figures,

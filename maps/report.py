@@ -42,9 +42,10 @@ from reportlab.platypus import (
 from reportlab.platypus import Table as PdfTable
 from sqlalchemy import Connection
 
+from core import i18n
 from layers.queries import clearance_stats
 from layers.reports import Figure, Report, Ring, Table, build_report
-from maps import i18n, styles
+from maps import styles
 from maps.fonts import FONT, FONT_BOLD, font_files, register_fonts
 
 FORMATS = ("text", "json", "md", "pdf", "xlsx")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from maps import i18n
+from core import i18n
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine
 
 from api.app import create_app
 from api.deps import get_conn
-from api.settings import Settings
+from core.settings import Settings
 from gis import cluster as pgcluster
 from gis.db import libpq_url, make_engine
 from layers.migrate import upgrade

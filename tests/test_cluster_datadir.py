@@ -36,7 +36,7 @@ def test_default_data_dir_of_a_checkout_in_a_private_home(tmp_path: Path) -> Non
 
 
 def test_an_explicit_data_dir_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from api.settings import Settings
+    from core.settings import Settings
 
     settings = Settings(pg_data=tmp_path / "pg")
     assert pgcluster.cluster_from(settings).data_dir == tmp_path / "pg"

@@ -238,7 +238,7 @@ def test_bad_requests_get_400_with_a_bilingual_message(client, url, needle) -> N
 
 
 def test_cli_prints_an_a3_sheet(database_url, plan_store, tmp_path, monkeypatch) -> None:
-    from api.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("QUYHOACH_PLAN_STORE", str(plan_store))

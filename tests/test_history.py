@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from api.errors import InvalidDataError, NotFoundError
+from core.errors import InvalidDataError, NotFoundError
 from layers import history
 from layers.sample import load_sample
 

@@ -15,9 +15,9 @@ import shapely
 from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
-from api.cli import main
-from api.cli_import import IMPORT_LAYERS
-from api.settings import Settings
+from cli.import_ import IMPORT_LAYERS
+from cli.main import main
+from core.settings import Settings
 from gis.db import libpq_url, make_engine
 from gis.importer import (
     CHUNK,

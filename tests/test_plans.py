@@ -20,7 +20,7 @@ from rasterio.warp import calculate_default_transform, reproject
 from sqlalchemy import text
 
 from api.app import create_app
-from api.errors import InvalidDataError
+from core.errors import InvalidDataError
 from gis import georef as G
 from layers import plans
 from layers.plans import SAMPLE_PLAN_DIR, SAMPLE_STEM

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from api.cli import main
-from api.settings import Settings
+from cli.main import main
+from core.settings import Settings
 from gis.db import make_engine
 from layers.migrate import upgrade
 from layers.plans import SAMPLE_PLAN_DIR, SAMPLE_STEM, load_sample_plans

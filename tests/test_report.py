@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from api.cli import main
+from cli.main import main
 from layers.sample import LAYER_TABLES, load_sample
 
 LONG_BIEN_H1_2022 = ["--district", "long-bien", "--from", "2022-01-01", "--to", "2022-06-30"]

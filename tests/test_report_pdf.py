@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core import i18n
 from layers.reports import Report, Table, build_report, report_from_stats
-from maps import i18n
 from maps.report import cell_text, render, render_markdown, render_pdf
 
 H1 = {"district": "long-bien", "from": "2022-01-01", "to": "2022-06-30"}

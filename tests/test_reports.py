@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from api.cli import main
-from maps.i18n import number
+from cli.main import main
+from core.i18n import number
 
 H1 = {"district": "long-bien", "from": "2022-01-01", "to": "2022-06-30"}
 H1_ARGS = ["--district", "long-bien", "--from", "2022-01-01", "--to", "2022-06-30"]

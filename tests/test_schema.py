@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from api.settings import Settings
+from core.settings import Settings
 from gis.db import make_engine
 from layers.migrate import current, upgrade
 from layers.sample import LAYER_TABLES

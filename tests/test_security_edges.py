@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.cli import main as cli_main
 from api.routes.tiles import tile_of
+from cli.main import main as cli_main
 
 BIG = "9223372036854775808"  # one past the largest 64-bit integer
 SAMPLE_PATH_VALUES = {"collection_id": "parcels", "feature_id": "1", "tile_matrix": "14",

@@ -25,7 +25,7 @@ import rasterio
 from rasterio.transform import Affine
 from sqlalchemy import Engine, text
 
-from api.settings import Settings
+from core.settings import Settings
 from gis.db import make_engine
 from gis.importer import ImportRejectedError, import_file
 from layers.migrate import upgrade

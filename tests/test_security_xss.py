@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
+from core import i18n
 from layers import plans
 from layers.plans import SAMPLE_PLAN_DIR, SAMPLE_STEM
 from maps import export as X
-from maps import i18n
 
 PNG = SAMPLE_PLAN_DIR / f"{SAMPLE_STEM}.png"
 PGW = SAMPLE_PLAN_DIR / f"{SAMPLE_STEM}.pgw"
@@ -251,7 +251,8 @@ def test_export_page_runs_no_injected_script(client, live_server, engine, settin
         delete_plans(engine, settings, [plan_id])
     a, b = _png(hostile.content), _png(plain.content)
     assert a.shape == b.shape == (300, 400, 3)
-    assert (np.abs(a - b).max(axis=2) > 24).mean() < 0.002
+    # An injected script would invert the whole picture; the caption's clock may move a few pixels.
+    assert (np.abs(a - b).max(axis=2) > 24).mean() < 0.02
 
 
 class _Counting(ThreadingHTTPServer):

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from api import params as P
 from api.deps import ConnDep, LangDep, LayerDep, SettingsDep, public_base
-from api.errors import InvalidParameterError, NotFoundError
+from core.errors import InvalidParameterError, NotFoundError
 from gis.srs import VN2000, crs_uri, supported_crs_uris
 from layers import features
 from layers.registry import LAYERS, LayerSpec

@@ -13,9 +13,9 @@ from sqlalchemy import text
 
 from api import params as P
 from api.deps import ConnDep, LangDep
-from api.errors import InvalidParameterError
 from api.routes.collections import ERRORS
-from maps import i18n
+from core import i18n
+from core.errors import InvalidParameterError
 from maps.build import DEFAULT_PERIODS, MAPS_DIR, parse_view
 
 router = APIRouter(tags=["maps"])

@@ -8,9 +8,9 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from api.deps import ConnDep, LangDep, SettingsDep
-from api.errors import NotFoundError
 from api.routes.collections import ERRORS
 from api.security import csp_nonce
+from core.errors import NotFoundError
 from maps.build import build_map, parse_view, render_map, static_path
 
 router = APIRouter(tags=["maps"])

@@ -18,13 +18,9 @@ from starlette.types import Message
 from api import params as P
 from api.bodies import GeoJSONBody, json_request_body
 from api.deps import ConnDep, SettingsDep
-from api.errors import (
-    InvalidDataError,
-    InvalidParameterError,
-    PayloadTooLargeError,
-)
 from api.limits import BUSY, WatchedConnDep
 from api.routes.collections import ErrorBody
+from core.errors import InvalidDataError, InvalidParameterError, PayloadTooLargeError
 from gis import georef as G
 from gis.raster import tile_png
 from gis.srs import VN2000, WGS84, transformer

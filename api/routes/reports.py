@@ -11,9 +11,9 @@ from sqlalchemy import Connection
 
 from api import params as P
 from api.deps import LangDep, public_base
-from api.errors import InvalidParameterError, NotFoundError
 from api.limits import BUSY, RenderPoolDep, WatchedConnDep
 from api.routes.collections import ERRORS
+from core.errors import InvalidParameterError, NotFoundError
 from layers.queries import clearance_stats
 from layers.reports import Report, build_report
 from maps import report as R

@@ -13,9 +13,9 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from api.deps import ConnDep, LangDep, LayerDep, public_base
-from api.errors import InvalidParameterError, NotFoundError
 from api.params import etag_matches, whole_number
 from api.routes.collections import ERRORS
+from core.errors import InvalidParameterError, NotFoundError
 from layers import features, tiles
 
 router = APIRouter(tags=["OGC API – Tiles"])

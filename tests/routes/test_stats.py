@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from click.testing import CliRunner
 
-from api.cli import main
+from cli.main import main
 
 PERIOD = {"district": "long-bien", "from": "2022-01-01", "to": "2022-06-30"}
 

@@ -8,8 +8,8 @@ import sys
 
 import click
 
-from api.errors import PlanningError
-from api.settings import get_settings
+from core.errors import PlanningError
+from core.settings import get_settings
 
 
 @click.group("status")

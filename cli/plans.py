@@ -12,8 +12,8 @@ from typing import Any, NoReturn
 import click
 import orjson
 
-from api.errors import PlanningError
-from api.settings import get_settings
+from core.errors import PlanningError
+from core.settings import get_settings
 
 LANG = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi",
                     help="Language of messages and reports.")

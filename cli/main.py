@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from api.settings import get_settings
+from core.settings import get_settings
 
 
 def _fail(message: str) -> None:
@@ -159,19 +159,19 @@ def serve_cmd(host: str, port: int, workers: int) -> None:
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
-from api.cli_plans import plan  # noqa: E402
+from cli.plans import plan  # noqa: E402
 
 main.add_command(plan)
 
-from api.cli_import import import_cmd  # noqa: E402
+from cli.import_ import import_cmd  # noqa: E402
 
 main.add_command(import_cmd)
 
-from api.cli_export import export_map_cmd  # noqa: E402
+from cli.export import export_map_cmd  # noqa: E402
 
 main.add_command(export_map_cmd)
 
-from api.cli_history import status  # noqa: E402
+from cli.history import status  # noqa: E402
 
 main.add_command(status)
 

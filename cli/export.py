@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from api.errors import PlanningError
-from api.settings import Settings, get_settings
+from core.errors import PlanningError
+from core.settings import Settings, get_settings
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from api.settings import get_settings
+from core.settings import get_settings
 
 # The layers gis.importer.IMPORT_SPECS accepts (kept here so `--help` needs no GDAL import).
 IMPORT_LAYERS = ("wards", "projects", "parcels", "red_lines", "red_line_markers", "lakes",

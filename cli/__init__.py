@@ -1,0 +1,1 @@
+"""The `quyhoach` command line."""

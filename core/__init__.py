@@ -1,0 +1,1 @@
+"""Shared base: settings, the error family and the phrases a person reads."""
