@@ -68,4 +68,4 @@ bench: setup
 	$(PY) bench/run.py
 
 clean: db-down
-	rm -rf $(VENV) .pgdata maps/node_modules
+	rm -rf "$$($(Q) db path)" $(VENV) .pgdata maps/node_modules

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
+from starlette.types import Message
 
 from core.errors import InvalidParameterError, PayloadTooLargeError
 from layers.plans import check_vertices
@@ -24,19 +26,41 @@ def body_too_large(limit: int) -> PayloadTooLargeError:
                                 f"The request body exceeds the limit of {size}.")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 by its Content-Length or once `limit` bytes arrived."""
+def limited(request: Request, limit: int) -> Request:
+    """The request, its body refused with 413 by its Content-Length or once `limit` bytes arrive."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise body_too_large(limit)
-    chunks: list[bytes] = []
     received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise body_too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    receive = request.receive
+
+    async def counting() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise body_too_large(limit)
+        return message
+
+    return Request(request.scope, counting)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, at most `limit` bytes (413 beyond)."""
+    return await limited(request, limit).body()
+
+
+async def form_body(request: Request, limit: int, max_files: int, max_fields: int) -> FormData:
+    """The multipart form, at most `limit` bytes (413 beyond); 400 when it is not multipart."""
+    try:
+        return await limited(request, limit).form(max_files=max_files, max_fields=max_fields)
+    except PayloadTooLargeError:
+        raise
+    except Exception as exc:  # malformed multipart bodies
+        raise InvalidParameterError(
+            "Cần gửi dạng multipart/form-data với trường 'file'.",
+            "Send multipart/form-data with a 'file' field.", detail=str(exc)) from None
 
 
 async def json_body(request: Request) -> Any:

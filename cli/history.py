@@ -10,6 +10,8 @@ import click
 
 from core.errors import PlanningError
 from core.settings import get_settings
+from gis.db import make_engine
+from layers.history import events, record
 
 
 @click.group("status")
@@ -18,7 +20,6 @@ def status() -> None:
 
 
 def _engine():  # noqa: ANN202
-    from gis.db import make_engine
 
     return make_engine(get_settings(), admin=True)
 
@@ -40,8 +41,6 @@ def _fail(exc: PlanningError, lang: str) -> None:
 def status_set(entity: str, code: str, to_status: str, effective_on: dt.datetime | None,
                recorded_by: str | None, note: str | None, lang: str) -> None:
     """Record that a project or plan (by code or id) moved to TO_STATUS."""
-    from layers.history import record
-
     engine = _engine()
     try:
         with engine.begin() as conn:
@@ -62,8 +61,6 @@ def status_set(entity: str, code: str, to_status: str, effective_on: dt.datetime
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
 def status_history(entity: str, code: str, lang: str) -> None:
     """Print the status history of a project or plan, oldest first."""
-    from layers.history import events
-
     engine = _engine()
     try:
         with engine.connect() as conn:

@@ -7,8 +7,19 @@ import sys
 from pathlib import Path
 
 import click
+import uvicorn
+from sqlalchemy import text
 
+from cli.export import export_map_cmd
+from cli.history import status
+from cli.import_ import import_cmd
+from cli.plans import plan
 from core.settings import get_settings
+from gis.cluster import ClusterError, cluster_from, down, up
+from gis.db import database_url, libpq_url, make_engine
+from layers.migrate import current, upgrade
+from layers.sample import load_sample
+from maps.report import write_report
 
 
 def _fail(message: str) -> None:
@@ -29,8 +40,6 @@ def db() -> None:
 @db.command("up")
 def db_up() -> None:
     """Initialise and start the project-local cluster (unless DATABASE_URL is set)."""
-    from gis.cluster import ClusterError, cluster_from, up
-
     settings = get_settings()
     if settings.database_url:
         click.echo("DATABASE_URL is set; the local cluster is not needed.")
@@ -45,8 +54,6 @@ def db_up() -> None:
 @db.command("down")
 def db_down() -> None:
     """Stop the project-local cluster."""
-    from gis.cluster import ClusterError, cluster_from, down
-
     try:
         stopped = down(cluster_from(get_settings()))
     except ClusterError as exc:
@@ -54,21 +61,21 @@ def db_down() -> None:
     click.echo("PostGIS cluster stopped." if stopped else "PostGIS cluster was not running.")
 
 
+@db.command("path")
+def db_path() -> None:
+    """Print the project-local cluster's data directory."""
+    click.echo(cluster_from(get_settings()).data_dir)
+
+
 @db.command("url")
 def db_url() -> None:
     """Print the database URL in use."""
-    from gis.db import database_url, libpq_url
-
     click.echo(libpq_url(database_url(get_settings())))
 
 
 @db.command("status")
 def db_status() -> None:
     """Print the PostgreSQL and PostGIS versions and the schema revision in use."""
-    from sqlalchemy import text
-
-    from gis.db import make_engine
-
     engine = make_engine(get_settings())
     try:
         with engine.connect() as conn:
@@ -90,9 +97,6 @@ def db_status() -> None:
 @db.command("migrate")
 def db_migrate() -> None:
     """Apply the schema migrations (the PostGIS extension included)."""
-    from gis.db import make_engine
-    from layers.migrate import current, upgrade
-
     engine = make_engine(get_settings(), admin=True)
     upgrade(engine)
     click.echo(f"Schema at revision {current(engine)}.")
@@ -103,9 +107,6 @@ def db_migrate() -> None:
 @click.option("--if-empty", is_flag=True, help="Load only when the layers hold no data yet.")
 def load_sample_cmd(if_empty: bool) -> None:
     """Load the Long Biên and Hai Bà Trưng sample (replaces the layers' contents)."""
-    from gis.db import make_engine
-    from layers.sample import load_sample
-
     engine = make_engine(get_settings(), admin=True)
     counts = load_sample(engine, if_empty=if_empty, plan_store=get_settings().plan_store)
     if counts is None:
@@ -132,9 +133,6 @@ def report_cmd(
     lang: str, as_of: dt.datetime | None, out: Path | None,
 ) -> None:
     """Clearance progress of a district for a period, computed from the data."""
-    from gis.db import make_engine
-    from maps.report import write_report
-
     if date_to < date_from:
         _fail("--to is before --from")
     engine = make_engine(get_settings(), admin=True)
@@ -154,24 +152,18 @@ def report_cmd(
 @click.option("--workers", default=1, type=int)
 def serve_cmd(host: str, port: int, workers: int) -> None:
     """Serve the API and the map."""
-    import uvicorn
-
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
-from cli.plans import plan  # noqa: E402
 
 main.add_command(plan)
 
-from cli.import_ import import_cmd  # noqa: E402
 
 main.add_command(import_cmd)
 
-from cli.export import export_map_cmd  # noqa: E402
 
 main.add_command(export_map_cmd)
 
-from cli.history import status  # noqa: E402
 
 main.add_command(status)
 

@@ -14,6 +14,10 @@ import orjson
 
 from core.errors import PlanningError
 from core.settings import get_settings
+from gis import georef as G
+from gis.db import make_engine
+from gis.srs import WGS84
+from layers import plans
 
 LANG = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi",
                     help="Language of messages and reports.")
@@ -29,8 +33,6 @@ def _fail(message: str) -> NoReturn:
 @contextmanager
 def _connection(lang: str) -> Iterator[Any]:
     """A connection to the configured database; planning errors end the command with a message."""
-    from gis.db import make_engine
-
     engine = make_engine(get_settings(), admin=True)
     try:
         with engine.connect() as conn:
@@ -79,9 +81,6 @@ def import_cmd(file: Path, world_file: Path | None, gcps_file: Path | None,
                max_rms: float | None, force: bool, name: str | None, decision: str | None,
                approved_on: dt.datetime | None, scale: int, fmt: str, lang: str) -> None:
     """Import a GeoTIFF, an image with a world file or control points, a DXF or vector file."""
-    from gis import georef as G
-    from layers import plans
-
     points: list[G.ControlPoint] = []
     try:
         if gcps_file is not None:
@@ -147,8 +146,6 @@ def render_import(result: dict[str, Any], lang: str) -> str:
 @LANG
 def list_cmd(fmt: str, lang: str) -> None:
     """The plans with their decision, approval date, kind and zones."""
-    from layers import plans
-
     with _connection(lang) as conn:
         body = plans.list_plans(conn)
     if fmt == "json":
@@ -169,8 +166,6 @@ def list_cmd(fmt: str, lang: str) -> None:
 @LANG
 def delete_cmd(plan_id: int, lang: str) -> None:
     """Delete a plan (and its stored sheet when no other plan uses it)."""
-    from layers import plans
-
     with _connection(lang) as conn:
         found = plans.delete_plan(conn, get_settings().plan_store, plan_id)
     if not found:
@@ -189,10 +184,6 @@ def delete_cmd(plan_id: int, lang: str) -> None:
 def lookup_cmd(lon: float | None, lat: float | None, x: float | None, y: float | None, crs: str,
                fmt: str, lang: str) -> None:
     """What is planned at a point."""
-    from gis import georef as G
-    from gis.srs import WGS84
-    from layers import plans
-
     if lon is not None and lat is not None:
         px, py, srid = lon, lat, WGS84
     elif x is not None and y is not None:
@@ -240,8 +231,6 @@ def analyse_cmd(project: str | None, parcel: str | None, geojson_file: Path | No
                 red_line: int | None, width: float | None, plan_id: int | None, fmt: str,
                 lang: str) -> None:
     """Hectares of each planned land use in an area, or the parcels in a red-line corridor."""
-    from layers import plans
-
     given = [v for v in (project, parcel, geojson_file, red_line) if v is not None]
     if len(given) != 1:
         _fail(_t(lang, "cho đúng một trong --project, --parcel, --geojson, --red-line.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from html import escape
 from typing import Any
 
@@ -383,3 +384,10 @@ def script_json(value: Any) -> str:
     """JSON for an inline script: no "</script>", no template opener (both escaped in strings)."""
     # Outside strings JSON has "{" only before '"' or "}", so every match lies within a string.
     return _TEMPLATE_OPENER.sub(r"\\u007b", orjson.dumps(value).decode().replace("<", "\\u003c"))
+
+
+def ascii_fold(text: str) -> str:
+    """The text without diacritics (đ as d), for matching names typed with or without accents."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

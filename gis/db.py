@@ -8,6 +8,7 @@ from importlib import resources
 from sqlalchemy import Engine, TextClause, create_engine, text
 
 from core.settings import Settings
+from gis.cluster import cluster_from
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -27,7 +28,6 @@ def database_url(settings: Settings) -> str:
     """DATABASE_URL when set, otherwise the project's own cluster's URL."""
     if settings.database_url:
         return settings.database_url
-    from gis.cluster import cluster_from
 
     return cluster_from(settings).url()
 

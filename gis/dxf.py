@@ -10,8 +10,7 @@ A closed shape on a frame layer (KHUNG, FRAME, RANH GIỚI QUY HOẠCH) is the s
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from shapely import Point, Polygon, make_valid
 from shapely.geometry import MultiPolygon
 from shapely.strtree import STRtree
 
+from core.i18n import ascii_fold
 from gis.georef import PlanFileError, check_in_hanoi
 from gis.safe_open import (
     PLAN_LIMITS,
@@ -32,7 +32,6 @@ from gis.safe_open import (
     count_vertices,
 )
 from gis.srs import VN2000, transformer
-from layers import landuse
 
 FLATTEN_M = 0.05  # arcs and splines become chords no further than 5 cm from the curve
 FRAME_WORDS = ("KHUNG", "FRAME", "BORDER", "RANH GIOI QUY HOACH", "RANH GIOI LAP QUY HOACH",
@@ -87,9 +86,7 @@ class Drawing:
 
 
 def _fold(text: str) -> str:
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+    return ascii_fold(text).upper()
 
 
 def indicators(text: str) -> dict[str, float]:
@@ -106,7 +103,7 @@ def indicators(text: str) -> dict[str, float]:
 
 
 def _is_frame(layer: str) -> bool:
-    norm = landuse.normalise(layer)
+    norm = " ".join(re.split(r"[^A-Z0-9]+", _fold(layer))).strip()
     return any(word in norm for word in FRAME_WORDS)
 
 
@@ -227,9 +224,12 @@ def _open(path: Path, name: str) -> Any:
     return doc
 
 
-def read_dxf(path: Path, name: str | None = None, srid: int = VN2000,
-             limits: Limits = PLAN_LIMITS) -> Drawing:
-    """Zones, labels and footprint of a DXF drawing whose coordinates are in `srid`."""
+def read_dxf(path: Path, classify: Callable[[str | None], str | None], name: str | None = None,
+             srid: int = VN2000, limits: Limits = PLAN_LIMITS) -> Drawing:
+    """Zones, labels and footprint of a DXF drawing whose coordinates are in `srid`.
+
+    `classify` names the land-use code a layer name or a label stands for (None: not a zone).
+    """
     name = name or path.name
     doc = _open(path, name)
     shapes: list[tuple[Polygon | MultiPolygon, str, str | None]] = []
@@ -250,7 +250,7 @@ def read_dxf(path: Path, name: str | None = None, srid: int = VN2000,
         if _is_frame(layer):
             frames.extend(_polygons(shape))
             continue
-        shapes.append((shape, layer, landuse.resolve(layer)))
+        shapes.append((shape, layer, classify(layer)))
     check_features(len(shapes) + len(labels), name, limits)
     count_vertices([s for s, _, _ in shapes], name, limits)
     if not shapes:
@@ -276,7 +276,7 @@ def read_dxf(path: Path, name: str | None = None, srid: int = VN2000,
 
     points = [Point(lb.x, lb.y) for lb in labels]
     text_tree = STRtree(points)
-    coded = [(lb, landuse.resolve(lb.text.splitlines()[0])) for lb in labels]
+    coded = [(lb, classify(lb.text.splitlines()[0])) for lb in labels]
 
     def texts_in(geom: Any) -> list[int]:
         return sorted(int(i) for i in text_tree.query(geom, predicate="contains"))

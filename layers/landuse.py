@@ -7,8 +7,9 @@ every import mirror it into the `land_uses` table, and the map and legends colou
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from core.i18n import ascii_fold
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,7 @@ _PREFIXES = ("QH", "QHPK", "LOP", "LAYER", "SDD", "DAT")
 
 def normalise(text: str) -> str:
     """Upper-case ASCII without diacritics, separators collapsed to single spaces."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_ = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.split(r"[^A-Za-z0-9]+", ascii_.upper())).strip()
+    return " ".join(re.split(r"[^A-Za-z0-9]+", ascii_fold(text).upper())).strip()
 
 
 def resolve(text: str | None) -> str | None:

@@ -27,7 +27,7 @@ import orjson
 import shapely
 from shapely import make_valid
 from shapely.geometry import LineString, MultiPolygon, Polygon
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from core.errors import InvalidDataError, InvalidParameterError, NotFoundError
@@ -38,7 +38,7 @@ from gis import safe_open as S
 from gis.db import load_sql
 from gis.dxf import Drawing, Label, Zone, read_dxf
 from gis.ingest import copy_rows
-from gis.srs import VN2000, in_hanoi
+from gis.srs import VN2000, in_hanoi, transformer
 from layers import landuse
 
 SAMPLE_PLAN_DIR = PROJECT_ROOT / "data" / "plans"
@@ -61,7 +61,6 @@ INDICATOR_COLUMNS = {
 @dataclass
 class PlanMeta:
     """What the approving decision says of a plan."""
-
     name: str | None = None
     decision: str | None = None
     approved_on: dt.date | None = None
@@ -71,7 +70,6 @@ class PlanMeta:
 @dataclass
 class ImportRequest:
     """A plan file and how to place it."""
-
     path: Path
     filename: str
     meta: PlanMeta = field(default_factory=PlanMeta)
@@ -88,7 +86,6 @@ class ImportRequest:
 @dataclass
 class Prepared:
     """An import read and checked, not yet written anywhere."""
-
     request: ImportRequest
     kind: str
     source_format: str
@@ -179,7 +176,7 @@ def _prepare_raster(req: ImportRequest, work: Path, store: Path | None) -> Prepa
 
 def _prepare_dxf(req: ImportRequest) -> Prepared:
     srid = G.parse_crs(req.crs, default=VN2000)
-    drawing: Drawing = read_dxf(req.path, req.filename, srid)
+    drawing: Drawing = read_dxf(req.path, landuse.resolve, req.filename, srid)
     prepared = Prepared(req, "vector", "dxf", srid, drawing.footprint,
                         {"method": "dxf", "skipped_shapes": drawing.skipped,
                          "frame": drawing.frame_found},
@@ -308,26 +305,14 @@ def _ewkb(geom: Any) -> str:
 
 def sync_land_uses(conn: Connection) -> None:
     """Mirror layers.landuse into the land_uses table (new codes, renamed or recoloured ones)."""
-    conn.execute(text(
-        "INSERT INTO land_uses (code, name_vi, name_en, color, sort_order) "
-        "VALUES (:code, :name_vi, :name_en, :color, :sort_order) "
-        "ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, "
-        "color = excluded.color, sort_order = excluded.sort_order "
-        "WHERE (land_uses.name_vi, land_uses.name_en, land_uses.color, land_uses.sort_order) IS "
-        "DISTINCT FROM (excluded.name_vi, excluded.name_en, excluded.color, excluded.sort_order)"
-    ), [{"code": u.code, "name_vi": u.name_vi, "name_en": u.name_en, "color": u.color,
+    conn.execute(load_sql("plans.sync_land_uses.sql"), [{"code": u.code, "name_vi": u.name_vi, "name_en": u.name_en, "color": u.color,
          "sort_order": i} for i, u in enumerate(landuse.LAND_USES)])
 
 
 def _insert(conn: Connection, p: Prepared) -> int:
     req, meta = p.request, p.request.meta
     name = (meta.name or "").strip() or Path(req.filename).stem
-    plan_id = conn.execute(text(
-        "INSERT INTO plans (name, decision, approved_on, scale, kind, source_format, source_name, "
-        "source_crs, file_path, georef, is_sample, footprint) VALUES (:name, :decision, "
-        ":approved_on, :scale, :kind, :fmt, :source, :crs, :file_path, CAST(:georef AS jsonb), "
-        ":sample, ST_GeomFromEWKB(decode(:fp, 'hex'))) RETURNING id"
-    ), {"name": name[:300], "decision": (meta.decision or "").strip() or None,
+    plan_id = conn.execute(load_sql("plans.insert.sql"), {"name": name[:300], "decision": (meta.decision or "").strip() or None,
         "approved_on": meta.approved_on, "scale": meta.scale or 2000, "kind": p.kind,
         "fmt": p.source_format, "source": req.filename[:300], "crs": G.crs_name(p.source_srid),
         "file_path": p.file_path, "georef": orjson.dumps(p.georef).decode(),
@@ -418,8 +403,7 @@ def summary(p: Prepared, plan_id: int) -> dict[str, Any]:
 def delete_plan(conn: Connection, store: Path, plan_id: int) -> bool:
     """Delete a plan, and its stored sheet when no other plan uses it."""
     with _atomic(conn):
-        row = conn.execute(text("DELETE FROM plans WHERE id = :id RETURNING file_path"),
-                           {"id": plan_id}).one_or_none()
+        row = conn.execute(load_sql("plans.delete.sql"), {"id": plan_id}).one_or_none()
     if row is None:
         return False
     _drop_unused(conn, store, [row.file_path])
@@ -428,8 +412,7 @@ def delete_plan(conn: Connection, store: Path, plan_id: int) -> bool:
 
 def _drop_unused(conn: Connection, store: Path, paths: list[str | None]) -> None:
     for path in {p for p in paths if p}:
-        used = conn.execute(text("SELECT EXISTS (SELECT 1 FROM plans WHERE file_path = :p)"),
-                            {"p": path}).scalar_one()
+        used = conn.execute(load_sql("plans.sheet_used.sql"), {"p": path}).scalar_one()
         if not used:
             (store / path).unlink(missing_ok=True)
 
@@ -471,8 +454,7 @@ def load_sample_plans(engine: Engine, plan_dir: Path = SAMPLE_PLAN_DIR,
             (work / str(i)).mkdir()
             prepared.append(prepare(req, work / str(i), store))
         with _atomic(conn) as created:
-            old = conn.execute(text(
-                "DELETE FROM plans WHERE is_sample RETURNING file_path")).scalars().all()
+            old = conn.execute(load_sql("plans.delete_samples.sql")).scalars().all()
             for p in prepared:
                 _insert(conn, p)
                 placed = _place(p, store)
@@ -610,7 +592,6 @@ def parse_area(doc: Any, max_vertices: int | None = None) -> Polygon | MultiPoly
             f"The area falls outside Hanoi (CRS {G.crs_name(srid)}; CRS84 longitude, latitude "
             "by default).")
     if srid != VN2000:
-        from gis.srs import transformer
 
         to_vn = transformer(srid, VN2000)
         area = shapely.transform(area, lambda c: np.column_stack(to_vn.transform(c[:, 0], c[:, 1])))

@@ -10,9 +10,11 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from core.settings import PROJECT_ROOT
+from gis.db import load_sql
 from gis.ingest import copy_rows, ewkb_hex, none_if_missing
 from gis.srs import VN2000
 from layers.history import mismatches
+from layers.plans import load_sample_plans
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 
@@ -111,13 +113,8 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = 
             ["code", "district", "road", "status", "surveyed_on", "northing_m", "easting_m"],
             marker_rows,
         )
-        conn.execute(text(
-            "UPDATE red_line_markers m SET red_line_id = ("
-            " SELECT l.id FROM red_lines l WHERE l.road = m.road AND l.district = m.district"
-            " ORDER BY l.geom <-> m.geom LIMIT 1)"
-        ))
+        conn.execute(load_sql("sample.link_markers.sql"))
         conn.execute(text(f"ANALYZE {', '.join(LAYER_TABLES)}, status_events"))
-    from layers.plans import load_sample_plans
 
     counts.update(load_sample_plans(engine, store=plan_store))
     return counts

@@ -13,14 +13,13 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
-from starlette.types import Message
 
 from api import params as P
-from api.bodies import GeoJSONBody, json_request_body
+from api.bodies import GeoJSONBody, form_body, json_request_body
 from api.deps import ConnDep, SettingsDep
 from api.limits import BUSY, WatchedConnDep
 from api.routes.collections import ErrorBody
-from core.errors import InvalidDataError, InvalidParameterError, PayloadTooLargeError
+from core.errors import InvalidDataError, InvalidParameterError
 from gis import georef as G
 from gis.raster import tile_png
 from gis.srs import VN2000, WGS84, transformer
@@ -52,39 +51,6 @@ def _json(body: str | bytes | Any, status: int = 200, media_type: str = JSON,
     if not isinstance(body, str | bytes):
         body = orjson.dumps(body)
     return Response(body, status_code=status, media_type=media_type, headers=headers)
-
-
-def _too_large(limit: int) -> PayloadTooLargeError:
-    mb = limit / 1024 / 1024
-    return PayloadTooLargeError(f"Tệp gửi lên vượt quá giới hạn {mb:.0f} MB.",
-                                f"The upload exceeds the limit of {mb:.0f} MB.")
-
-
-async def _form(request: Request, limit: int) -> FormData:
-    """The multipart form, refused with 413 as soon as the body passes `limit` bytes."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise _too_large(limit)
-    received = 0
-    receive = request.receive
-
-    async def limited() -> Message:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise _too_large(limit)
-        return message
-
-    try:
-        return await Request(request.scope, limited).form(max_files=3, max_fields=30)
-    except PayloadTooLargeError:
-        raise
-    except Exception as exc:  # malformed multipart bodies
-        raise InvalidParameterError(
-            "Cần gửi dạng multipart/form-data với trường 'file'.",
-            "Send multipart/form-data with a 'file' field.", detail=str(exc)) from None
 
 
 def _text(form: FormData, name: str) -> str | None:
@@ -166,7 +132,7 @@ def list_plans(conn: ConnDep) -> Response:
                  }}}}}})
 async def create_plan(request: Request, conn: ConnDep, settings: SettingsDep) -> Response:
     """Import a sheet or drawing; all or nothing, refused with a message when it cannot be placed."""
-    form = await _form(request, settings.upload_max_bytes)
+    form = await form_body(request, settings.upload_max_bytes, max_files=3, max_fields=30)
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:

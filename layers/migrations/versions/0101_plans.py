@@ -8,6 +8,8 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
+from layers.landuse import LAND_USES
+
 revision = "0101"
 down_revision = "0001"
 branch_labels = ("plans",)
@@ -90,7 +92,6 @@ CREATE TRIGGER plans_version AFTER UPDATE OR DELETE OR TRUNCATE ON plans
 
 
 def upgrade() -> None:
-    from layers.landuse import LAND_USES
 
     op.execute(UPGRADE)
     table = sa.table("land_uses", *(sa.column(c) for c in
