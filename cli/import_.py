@@ -9,10 +9,10 @@ from typing import Any
 import click
 
 from core.settings import get_settings
+from gis.db import make_engine
+from layers.importer import IMPORTABLE, ImportParameterError, ImportRejectedError, import_file
 
-# The layers gis.importer.IMPORT_SPECS accepts (kept here so `--help` needs no GDAL import).
-IMPORT_LAYERS = ("wards", "projects", "parcels", "red_lines", "red_line_markers", "lakes",
-                 "civilized_streets")
+IMPORT_LAYERS = tuple(IMPORTABLE)
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
@@ -83,9 +83,6 @@ def import_cmd(file: Path, layer: str, crs: str | None, maps: tuple[str, ...],
     Rows are checked (CRS and Hanoi's extent, geometry, attributes) and written with one COPY in
     one transaction. Exit status: 0 written (or dry run passed), 1 refused, 2 bad parameters.
     """
-    from gis.db import make_engine
-    from gis.importer import ImportParameterError, ImportRejectedError, import_file
-
     mapping, values = _pairs(maps, "--map"), _pairs(sets, "--set")
     engine = make_engine(get_settings(), admin=True)
     bar = _Progress(lang)

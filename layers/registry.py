@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from layers import landuse
 from layers import models as m
@@ -16,6 +17,22 @@ class Queryable:
     type: str  # JSON schema type: string | integer | boolean | number
     title: str
     enum: tuple[str, ...] = ()
+
+
+GEOMETRY_FAMILIES = {"MultiPolygon": "polygon", "MultiLineString": "line", "Point": "point"}
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """A table column a file may fill on import, and how the file's values are read."""
+
+    name: str
+    kind: str = "text"  # text | slug | date | integer | numeric | boolean | code
+    required: bool = False
+    vocab: tuple[str, ...] = ()
+    default: Any = None  # written where the file gives no value (the table's default)
+    references: str | None = None  # the table whose id the column holds
+    by_code: str | None = None  # a file column naming the referenced row by its code instead
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,14 @@ class LayerSpec:
     datetime: tuple[str, ...] = ()
     min_zoom: int = 0
     style_key: str = field(default="")
+    # What `quyhoach import` may write; a layer without import columns is not imported from files.
+    import_columns: tuple[ImportColumn, ...] = ()
+    unique_key: tuple[str, ...] = ()  # columns that together identify a row
+
+    @property
+    def geometry_family(self) -> str:
+        """The family of geometries the layer holds: polygon, line or point."""
+        return GEOMETRY_FAMILIES[self.geometry_type]
 
     @property
     def table(self) -> str:
@@ -62,7 +87,14 @@ def _q(name: str, type_: str, title: str, enum: tuple[str, ...] = ()) -> Queryab
     return Queryable(name, type_, title, enum)
 
 
+def _i(name: str, kind: str = "text", required: bool = False, vocab: tuple[str, ...] = (),
+       default: Any = None, references: str | None = None, by_code: str | None = None
+       ) -> ImportColumn:
+    return ImportColumn(name, kind, required, tuple(vocab), default, references, by_code)
+
+
 DISTRICT = _q("district", "string", "Quận / District")
+IMPORT_DISTRICT = _i("district", "slug", True)
 
 LAYERS: dict[str, LayerSpec] = {
     spec.id: spec
@@ -78,6 +110,14 @@ LAYERS: dict[str, LayerSpec] = {
              _q("is_key", "boolean", "Dự án trọng điểm / Key project"),
              _q("has_complaints", "boolean", "Có đơn thư / Has complaints")),
             ("started_on", "completed_on"),
+            import_columns=(
+                _i("code", required=True), _i("name", required=True), IMPORT_DISTRICT,
+                _i("funding", "code", True, m.FUNDING),
+                _i("is_key", "boolean", default=False),
+                _i("has_complaints", "boolean", default=False),
+                _i("status", "code", True, m.PROJECT_STATUSES),
+                _i("started_on", "date"), _i("target_date", "date"), _i("completed_on", "date")),
+            unique_key=("code",),
         ),
         LayerSpec(
             "parcels", "Thửa đất thu hồi (phương án bồi thường)", "Parcels (compensation plans)",
@@ -91,6 +131,15 @@ LAYERS: dict[str, LayerSpec] = {
              _q("status", "string", "Trạng thái / Status", m.PLAN_STATUSES)),
             ("approved_on",),
             min_zoom=14,
+            import_columns=(
+                _i("code", required=True),
+                _i("project_id", "integer", True, references="projects", by_code="project_code"),
+                _i("land_user_kind", "code", True, m.LAND_USER_KINDS),
+                _i("status", "code", True, m.PLAN_STATUSES),
+                _i("drafted_on", "date"), _i("published_on", "date"), _i("approved_on", "date"),
+                _i("paid_on", "date"), _i("handed_over_on", "date"),
+                _i("compensation_vnd", "numeric", default=0)),
+            unique_key=("code",),
         ),
         LayerSpec(
             "red_lines", "Chỉ giới đường đỏ", "Red lines",
@@ -98,6 +147,7 @@ LAYERS: dict[str, LayerSpec] = {
             "Red lines of the approved plans.",
             "MultiLineString",
             (DISTRICT, _q("road", "string", "Tuyến đường / Road")),
+            import_columns=(IMPORT_DISTRICT, _i("road", required=True), _i("plan_ref")),
         ),
         LayerSpec(
             "red_line_markers", "Mốc chỉ giới đường đỏ", "Red-line markers",
@@ -108,6 +158,11 @@ LAYERS: dict[str, LayerSpec] = {
              _q("road", "string", "Tuyến đường / Road"),
              _q("status", "string", "Trạng thái / Status", m.MARKER_STATUSES)),
             ("surveyed_on",),
+            import_columns=(
+                _i("code", required=True), IMPORT_DISTRICT, _i("road", required=True),
+                _i("red_line_id", "integer", references="red_lines"),
+                _i("status", "code", True, m.MARKER_STATUSES), _i("surveyed_on", "date")),
+            unique_key=("code",),
         ),
         LayerSpec(
             "lakes", "Hồ, ao", "Lakes and ponds",
@@ -118,6 +173,9 @@ LAYERS: dict[str, LayerSpec] = {
              _q("works", "string", "Hạng mục / Works", m.LAKE_WORKS),
              _q("status", "string", "Trạng thái / Status", m.LAKE_STATUSES)),
             ("completed_on",),
+            import_columns=(
+                _i("name", required=True), IMPORT_DISTRICT, _i("works", "code", True, m.LAKE_WORKS),
+                _i("status", "code", True, m.LAKE_STATUSES), _i("completed_on", "date")),
         ),
         LayerSpec(
             "civilized_streets", "Tuyến phố văn minh đô thị", "Civilized streets",
@@ -129,12 +187,18 @@ LAYERS: dict[str, LayerSpec] = {
              _q("kind", "string", "Loại / Kind", m.STREET_KINDS),
              _q("status", "string", "Trạng thái / Status", m.STREET_STATUSES),
              _q("year_recognised", "integer", "Năm công nhận / Year recognised")),
+            import_columns=(
+                _i("name", required=True), IMPORT_DISTRICT, _i("ward"),
+                _i("kind", "code", True, m.STREET_KINDS), _i("year_recognised", "integer"),
+                _i("status", "code", True, m.STREET_STATUSES)),
         ),
         LayerSpec(
             "wards", "Phường", "Wards",
             "Ranh giới hành chính các phường.", "Ward boundaries.",
             "MultiPolygon",
             (DISTRICT, _q("name", "string", "Tên phường / Name")),
+            import_columns=(IMPORT_DISTRICT, _i("name", required=True)),
+            unique_key=("district", "name"),
         ),
         LayerSpec(
             "plan_zones", "Quy hoạch sử dụng đất 1/2000", "Planned land use (1/2000 zoning plans)",

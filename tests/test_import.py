@@ -19,15 +19,11 @@ from cli.import_ import IMPORT_LAYERS
 from cli.main import main
 from core.settings import Settings
 from gis.db import libpq_url, make_engine
-from gis.importer import (
-    CHUNK,
-    IMPORT_SPECS,
-    ImportParameterError,
-    ImportRejectedError,
-    import_file,
-)
 from gis.measure import area_m2, length_m
+from gis.readers import CHUNK
 from gis.srs import VN2000, WGS84, from_wgs84, to_wgs84
+from layers.importer import IMPORTABLE as IMPORT_SPECS
+from layers.importer import ImportParameterError, ImportRejectedError, import_file
 from layers.migrate import upgrade
 
 X0, Y0 = 592_000.0, 2_327_000.0  # Long Biên, VN-2000 / TM-3 105° (easting, northing)

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, text
 
 from core.settings import Settings
 from gis.db import make_engine
-from gis.importer import ImportRejectedError, import_file
+from layers.importer import ImportRejectedError, import_file
 from layers.migrate import upgrade
 from layers.plans import SAMPLE_PLAN_DIR, SAMPLE_STEM
 

@@ -1,0 +1,4 @@
+-- Codes of an import's rows that the layer already holds (:code: the codes joined by chr(31)).
+SELECT code
+FROM projects
+WHERE (code) IN (SELECT * FROM unnest(string_to_array(:code, chr(31))));
