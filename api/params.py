@@ -67,6 +67,64 @@ def bbox_param(value: str | None, bbox_crs: str | None) -> BBox | None:
     return BBox(x1, y1, x2, y2, srid)
 
 
+
+def _numbers(value: str, count: int, name: str, example: str) -> list[float]:
+    """`count` comma-separated numbers, or a 400 naming the parameter and an example."""
+    try:
+        nums = [float(v) for v in value.split(",")]
+    except ValueError:
+        nums = []
+    if len(nums) != count or any(n != n for n in nums):
+        raise InvalidParameterError(
+            f"{name} '{value}' phải gồm {count} số, ví dụ {example}.",
+            f"{name} '{value}' must be {count} numbers, for example {example}.",
+        )
+    return nums
+
+
+def center_param(value: str | None) -> tuple[float, float] | None:
+    """A map centre as `latitude,longitude` in degrees."""
+    if not value:
+        return None
+    lat, lon = _numbers(value, 2, "center", "21.04,105.89")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidParameterError(
+            "center phải là vĩ độ,kinh độ (ví dụ 21.04,105.89).",
+            "center must be latitude,longitude (for example 21.04,105.89).",
+        )
+    return lat, lon
+
+
+MAX_ZOOM = 22
+
+
+def zoom_param(value: str | None) -> int | None:
+    """A map zoom level, a whole number from 0 to 22."""
+    if not value:
+        return None
+    zoom = whole_number(value, MAX_ZOOM)
+    if zoom is None:
+        raise InvalidParameterError(
+            f"zoom '{value}' phải là số nguyên từ 0 đến {MAX_ZOOM}.",
+            f"zoom '{value}' must be an integer from 0 to {MAX_ZOOM}.",
+        )
+    return zoom
+
+
+def layers_param(value: str | None, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The layers of a comma list in order, once each (absent: all known, empty: none)."""
+    if value is None:
+        return known
+    ids = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [v for v in ids if v not in known]
+    if unknown:
+        listed = ", ".join(known)
+        raise InvalidParameterError(
+            f"Lớp không có trên bản đồ: {', '.join(unknown)}. Các lớp: {listed}.",
+            f"Unknown map layer: {', '.join(unknown)}. Layers: {listed}.",
+        )
+    return tuple(dict.fromkeys(ids))
+
 INT64_MAX = 2**63 - 1
 INT32_MAX = 2**31 - 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import Connection
 
 from gis.db import load_sql
@@ -44,3 +45,20 @@ def clearance_stats(
         params.update(xmin=area.xmin, ymin=area.ymin, xmax=area.xmax, ymax=area.ymax,
                       area_srid=area.srid, area_segment=0.0005 if area.srid == WGS84 else 50.0)
     return conn.execute(load_sql("clearance_stats.sql"), params).scalar_one()
+
+
+@dataclass(frozen=True)
+class MapExtent:
+    """The lon/lat extent a map opens on (None: no such wards) and the tables' row estimates."""
+
+    bbox: tuple[float, float, float, float] | None  # west, south, east, north
+    row_estimates: dict[str, float]
+
+
+def map_extent(conn: Connection, district: str, ward: str | None,
+               tables: tuple[str, ...]) -> MapExtent:
+    """The extent of a district's (or ward's) wards and the estimated row count of each table."""
+    row = conn.execute(load_sql("map.view.sql"),
+                       {"district": district, "ward": ward, "tables": list(tables)}).one()
+    bbox = None if row.w is None else (row.w, row.s, row.e, row.n)
+    return MapExtent(bbox, orjson.loads(row.row_estimates))

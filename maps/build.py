@@ -9,25 +9,23 @@ Every script and stylesheet is served by the service itself under /static.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import folium
-import orjson
 from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from api import params as P
 from core import i18n
-from core.errors import InvalidParameterError
 from core.i18n import html_text, script_json
 from core.settings import Settings
+from layers.queries import map_extent
 from layers.registry import LAYERS
+from layers.units import DEFAULT_DISTRICT, FALLBACK_PERIOD
 from maps import styles
 from maps.overlays import add_plan_overlays
 
@@ -87,30 +85,11 @@ PAGE_CSS = (("quyhoach_map_css", "maps/quyhoach-map.css"),
             ("quyhoach_export_css", "maps/quyhoach-export.css"),
             ("quyhoach_asof_css", "maps/quyhoach-asof.css"))
 
-DEFAULT_DISTRICT = "long-bien"
-DEFAULT_PERIODS: dict[str, tuple[dt.date, dt.date]] = {
-    "long-bien": (dt.date(2022, 1, 1), dt.date(2022, 6, 30)),
-    "hai-ba-trung": (dt.date(2011, 1, 1), dt.date(2015, 12, 31)),
-}
-FALLBACK_PERIOD = DEFAULT_PERIODS[DEFAULT_DISTRICT]
 HANOI_CENTER = (21.0285, 105.8542)
 # Layers with more rows than this are drawn from vector tiles when the service serves them.
 TILE_THRESHOLD = 50_000
 ALWAYS_TILED = frozenset({"parcels"})
 ITEMS_LIMIT = 10_000
-
-_SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
-
-VIEW_SQL = text("""
-SELECT ST_XMin(x.e) AS w, ST_YMin(x.e) AS s, ST_XMax(x.e) AS e, ST_YMax(x.e) AS n,
-       EXISTS (SELECT 1 FROM wards) AS any_wards,
-       (SELECT json_object_agg(t, coalesce(c.reltuples, 0))::text
-        FROM unnest(CAST(:tables AS text[])) t LEFT JOIN pg_class c ON c.oid = to_regclass(t))
-         AS row_estimates
-FROM (SELECT ST_Extent(ST_Transform(w.geom, 4326)) AS e FROM wards w
-      WHERE w.district = :district
-        AND (CAST(:ward AS text) IS NULL OR w.name = CAST(:ward AS text))) x
-""")
 
 
 @dataclass(frozen=True)
@@ -121,121 +100,12 @@ class MapView:
     ward: str | None = None
     date_from: dt.date = FALLBACK_PERIOD[0]
     date_to: dt.date = FALLBACK_PERIOD[1]
+    as_of: dt.date | None = None  # the date slider's day; None: as recorded today
     layers: tuple[str, ...] = styles.MAP_LAYERS
     lang: str = "vi"
     center: tuple[float, float] | None = None  # lat, lon
     zoom: int | None = None
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
-
-
-def _numbers(value: str, count: int, name: str, example: str) -> list[float]:
-    try:
-        nums = [float(v) for v in value.split(",")]
-    except ValueError:
-        nums = []
-    if len(nums) != count or any(n != n for n in nums):
-        raise InvalidParameterError(
-            f"{name} '{value}' phải gồm {count} số, ví dụ {example}.",
-            f"{name} '{value}' must be {count} numbers, for example {example}.",
-        )
-    return nums
-
-
-def parse_layers(value: str | None) -> tuple[str, ...]:
-    """The enabled layers of a comma list (absent: all, empty: none); unknown ids are refused."""
-    if value is None:
-        return styles.MAP_LAYERS
-    ids = [v.strip() for v in value.split(",") if v.strip()]
-    unknown = [v for v in ids if v not in styles.MAP_LAYERS]
-    if unknown:
-        known = ", ".join(styles.MAP_LAYERS)
-        raise InvalidParameterError(
-            f"Lớp không có trên bản đồ: {', '.join(unknown)}. Các lớp: {known}.",
-            f"Unknown map layer: {', '.join(unknown)}. Layers: {known}.",
-        )
-    return tuple(dict.fromkeys(ids))
-
-
-def parse_view(
-    district: str | None = None,
-    ward: str | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    layers: str | None = None,
-    lang: str = "vi",
-    center: str | None = None,
-    zoom: str | None = None,
-    bbox: str | None = None,
-) -> MapView:
-    """Validate the query parameters of /map into a MapView (400 with a message otherwise)."""
-    district = (district or DEFAULT_DISTRICT).strip()
-    if not _SLUG.match(district):
-        raise InvalidParameterError(
-            f"Mã quận '{district}' không hợp lệ (ví dụ long-bien, hai-ba-trung).",
-            f"District '{district}' is not a valid slug (for example long-bien, hai-ba-trung).",
-        )
-    default_from, default_to = DEFAULT_PERIODS.get(district, FALLBACK_PERIOD)
-    start = P.date_param(date_from, "from") or default_from
-    end = P.date_param(date_to, "to") or default_to
-    if end < start:
-        raise InvalidParameterError("Ngày 'to' đứng trước ngày 'from'.", "'to' is before 'from'.")
-    view_center = None
-    if center:
-        lat, lon = _numbers(center, 2, "center", "21.04,105.89")
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise InvalidParameterError(
-                "center phải là vĩ độ,kinh độ (ví dụ 21.04,105.89).",
-                "center must be latitude,longitude (for example 21.04,105.89).",
-            )
-        view_center = (lat, lon)
-    view_zoom = None
-    if zoom:
-        if not zoom.isdigit() or not 0 <= int(zoom) <= 22:
-            raise InvalidParameterError(
-                f"zoom '{zoom}' phải là số nguyên từ 0 đến 22.",
-                f"zoom '{zoom}' must be an integer from 0 to 22.",
-            )
-        view_zoom = int(zoom)
-    view_bbox = None
-    if bbox:
-        box = P.bbox_param(bbox, None)
-        assert box is not None
-        view_bbox = (box.xmin, box.ymin, box.xmax, box.ymax)
-    return MapView(
-        district=district, ward=(ward or "").strip() or None, date_from=start, date_to=end,
-        layers=parse_layers(layers), lang=lang if lang in i18n.LANGS else "vi",
-        center=view_center, zoom=view_zoom, bbox=view_bbox,
-    )
-
-
-def _ward_names(conn: Connection, district: str) -> list[str]:
-    rows = conn.execute(text("SELECT name FROM wards WHERE district = :d ORDER BY name"),
-                        {"d": district}).scalars().all()
-    return list(rows)
-
-
-def _extent(conn: Connection, view: MapView) -> tuple[list[float] | None, dict[str, float]]:
-    """The district's (or ward's) lon/lat extent and each layer's estimated row count."""
-    row = conn.execute(VIEW_SQL, {"district": view.district, "ward": view.ward,
-                                  "tables": list(styles.MAP_LAYERS)}).one()
-    estimates = orjson.loads(row.row_estimates or "{}")
-    if row.w is not None:
-        return [row.w, row.s, row.e, row.n], estimates
-    if view.ward is not None:
-        names = _ward_names(conn, view.district)
-        if names:
-            listed = ", ".join(names)
-            raise InvalidParameterError(
-                f"Quận {i18n.district_name(view.district)} không có phường '{view.ward}'. "
-                f"Các phường: {listed}.",
-                f"{i18n.district_name(view.district)} has no ward '{view.ward}'. Wards: {listed}.",
-            )
-    if row.any_wards:
-        raise InvalidParameterError(
-            f"Không có dữ liệu của quận '{view.district}'.",
-            f"No data for district '{view.district}'.",
-        )
-    return None, estimates
 
 
 def _urls(base_url: str, pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
@@ -347,7 +217,8 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
     `base_url` prefixes the page's URLs (empty: same origin; absolute for a saved snapshot).
     """
     lang = view.lang
-    extent, estimates = _extent(conn, view)
+    found = map_extent(conn, view.district, view.ward, styles.MAP_LAYERS)
+    extent, estimates = found.bbox, found.row_estimates
     if extent is not None:
         w, s, e, n = extent
         location = [(s + n) / 2, (w + e) / 2]
@@ -393,7 +264,7 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
     elif view.center is not None:
         initial = {"center": list(view.center), "zoom": view.zoom or 15}
     elif extent is not None:
-        initial = {"bbox": extent, "zoom": view.zoom}
+        initial = {"bbox": list(extent), "zoom": view.zoom}
     else:
         initial = {"center": list(HANOI_CENTER), "zoom": view.zoom or 12}
     config = {
@@ -403,6 +274,7 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
         "ward": view.ward,
         "from": view.date_from.isoformat(),
         "to": view.date_to.isoformat(),
+        "asOf": view.as_of.isoformat() if view.as_of else None,
         "limit": ITEMS_LIMIT,
         "view": initial,
         "layers": layer_configs,

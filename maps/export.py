@@ -6,8 +6,9 @@ own; a bounded pool of warm pages serves the requests, and a request that finds 
 gets a 503 instead of waiting without end. Every render has a deadline; basemap tiles get a
 short, configurable grace time and are then given up on (the vectors are drawn regardless).
 
-Figures in view (plans approved / total, hectares recovered) follow the definitions of
-layers/sql/clearance_stats.sql, restricted to the area shown.
+Requests come typed (`SnapshotRequest`, `ContentRequest`): the API and the command line parse
+their own strings. The figures in view (projects, plans approved / total, hectares recovered) are
+those of layers.queries.clearance_stats restricted to the area shown, as of the day asked for.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import atexit
 import concurrent.futures
 import datetime as dt
 import math
-import re
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -27,88 +27,73 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from sqlalchemy import Connection, text
+import orjson
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from playwright.async_api import async_playwright
+from sqlalchemy import Connection
 
-from api import params as P
 from core import i18n
 from core.errors import InvalidParameterError, PlanningError, ServiceBusyError
 from core.settings import Settings
 from gis.srs import HANOI_LONLAT, VN2000, WGS84, in_hanoi, transformer
+from layers import exports as E
+from layers.exports import PlanInfo
 from layers.features import BBox
-from maps.build import (
-    DEFAULT_DISTRICT,
-    DEFAULT_PERIODS,
-    FALLBACK_PERIOD,
-    parse_layers,
-    tile_origin,
-)
+from layers.queries import Area, clearance_stats
+from layers.units import DEFAULT_DISTRICT, default_period
+from maps import styles
+from maps.build import tile_origin
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--hide-scrollbars", "--font-render-hinting=none"]
 MIN_PX, MAX_PX = 200, 4096
 DEFAULT_WIDTH = 1600
+DEFAULT_OPACITY = 0.7
+MAX_TITLE = 200
 MIN_ZOOM, MAX_ZOOM = 10.0, 22.0
 EARTH_RADIUS = 6378137.0  # Leaflet's spherical Mercator (EPSG:3857)
-_SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
-
-WORDS: dict[str, tuple[str, str]] = {
-    "default_title": ("Bản đồ giải phóng mặt bằng — quận {district}",
-                      "Site-clearance map — {district} district"),
-    "in_view": ("Trong phạm vi bản đồ, từ {from} đến {to}", "Within the map, {from} to {to}"),
-    "figures": ("{projects} dự án · phương án đã phê duyệt {approved}/{total} · "
-                "đất đã thu hồi {ha} ha",
-                "{projects} projects · plans approved {approved}/{total} · "
-                "land recovered {ha} ha"),
-    "plan": ("Nền quy hoạch: {name}", "Plan backdrop: {name}"),
-    "decision": ("Quyết định {decision} ngày {date}", "Decision {decision} of {date}"),
-    "data_date": ("Số liệu cập nhật đến {date}", "Data as of {date}"),
-    "exported": ("Xuất ngày {date}", "Exported on {date}"),
-}
+WORDS = i18n.EXPORT_WORDS
 
 
-def word(key: str, lang: str, **values: Any) -> str:
-    """An export phrase in a language, its placeholders filled."""
-    return i18n.phrase(WORDS, key, lang, **values)
-
-
-def fmt_date(day: dt.date, lang: str) -> str:
-    """A date as the reader writes it (dd/mm/yyyy in Vietnamese)."""
-    return day.isoformat() if lang == "en" else day.strftime("%d/%m/%Y")
-
-
-# --- parameters shared by snapshots and prints ------------------------------------------------
+# --- what an export shows, beyond where -------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class PlanInfo:
-    """The 1/2000 plan shown as a backdrop."""
+class ContentRequest:
+    """What an export asks to show beyond where, as typed values; None leaves the default."""
 
-    id: int
-    name: str
-    decision: str | None
-    approved_on: dt.date | None
-    kind: str
-    file_path: str | None
+    layers: tuple[str, ...] | None = None  # None: every map layer
+    district: str | None = None  # None: the district in view
+    ward: str | None = None  # restricts the figures
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    as_of: dt.date | None = None  # the figures and the map as they stood that day
+    plan: int | None = None  # id of a 1/2000 plan shown underneath
+    opacity: float | None = None
+    lang: str = "vi"
+    title: str | None = None
 
 
 @dataclass(frozen=True)
 class ExportContent:
-    """What an export shows, beyond where: layers, period, plan backdrop, language and title."""
+    """What an export shows, validated: layers, district, period, plan backdrop, language, title."""
 
     layers: tuple[str, ...]
     district: str
     date_from: dt.date
     date_to: dt.date
+    ward: str | None = None
+    as_of: dt.date | None = None
     lang: str = "vi"
     plan: PlanInfo | None = None
-    opacity: float = 0.7
+    opacity: float = DEFAULT_OPACITY
     title: str | None = None
 
     def heading(self) -> str:
         """The title of the export: the one asked for, or the map's own."""
-        return self.title or word("default_title", self.lang,
-                                  district=i18n.district_name(self.district))
+        return self.title or i18n.text("page_title", self.lang,
+                                       district=i18n.district_name(self.district))
 
     @property
     def shows_clearance(self) -> bool:
@@ -116,23 +101,58 @@ class ExportContent:
         return "projects" in self.layers or "parcels" in self.layers
 
 
-def hanoi_bbox(value: str | None, bbox_crs: str | None = None) -> BBox:
-    """A bbox (lon/lat, or VN-2000 metres with bbox-crs=EPSG:5897) lying within Hanoi."""
-    if not value:
+def map_layers(ids: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The map layers to show, in the order asked (None: all); unknown ids are refused."""
+    if ids is None:
+        return styles.MAP_LAYERS
+    unknown = [v for v in ids if v not in styles.MAP_LAYERS]
+    if unknown:
+        known = ", ".join(styles.MAP_LAYERS)
         raise InvalidParameterError(
-            "Thiếu bbox: tây,nam,đông,bắc theo kinh độ, vĩ độ (ví dụ 105.88,21.02,105.92,21.05).",
-            "bbox is missing: west,south,east,north in longitude, latitude "
-            "(for example 105.88,21.02,105.92,21.05).")
-    box = P.bbox_param(value, bbox_crs)
-    assert box is not None
+            f"Lớp không có trên bản đồ: {', '.join(unknown)}. Các lớp: {known}.",
+            f"Unknown map layer: {', '.join(unknown)}. Layers: {known}.")
+    return tuple(dict.fromkeys(ids))
+
+
+def resolve_content(conn: Connection, req: ContentRequest, at: tuple[float, float],
+                    storage_srid: int) -> ExportContent:
+    """Validate what an export shows; `at` (lon, lat) picks the district when none is asked."""
+    layers = map_layers(req.layers)
+    district = req.district or E.district_at(conn, at[0], at[1], storage_srid) or DEFAULT_DISTRICT
+    default_from, default_to = default_period(district)
+    start, end = req.date_from or default_from, req.date_to or default_to
+    if end < start:
+        raise InvalidParameterError("Ngày 'to' đứng trước ngày 'from'.", "'to' is before 'from'.")
+    plan = None
+    if req.plan is not None:
+        plan = E.plan_info(conn, req.plan)
+        if plan is None:
+            raise InvalidParameterError(f"Không có quy hoạch số {req.plan} (xem /plans).",
+                                        f"No plan {req.plan} (see /plans).")
+    opacity = DEFAULT_OPACITY if req.opacity is None else req.opacity
+    if not 0.0 <= opacity <= 1.0:  # NaN too
+        raise InvalidParameterError(f"opacity '{req.opacity}' phải là số từ 0 đến 1.",
+                                    f"opacity '{req.opacity}' must be a number from 0 to 1.")
+    title = (req.title or "").strip() or None
+    if title is not None and len(title) > MAX_TITLE:
+        raise InvalidParameterError(f"Tiêu đề dài quá {MAX_TITLE} ký tự.",
+                                    f"The title is longer than {MAX_TITLE} characters.")
+    lang = req.lang if req.lang in i18n.LANGS else "vi"
+    return ExportContent(layers, district, start, end, req.ward, req.as_of, lang, plan, opacity,
+                         title)
+
+
+def hanoi_bbox(box: BBox) -> BBox:
+    """The bbox (lon/lat, or VN-2000 metres), checked to lie within Hanoi and to have an area."""
     corners = [(box.xmin, box.ymin), (box.xmin, box.ymax), (box.xmax, box.ymin),
                (box.xmax, box.ymax)]
     if not all(in_hanoi(x, y, box.srid) for x, y in corners):
         w, s, e, n = HANOI_LONLAT
+        shown = f"{box.xmin:g},{box.ymin:g},{box.xmax:g},{box.ymax:g}"
         raise InvalidParameterError(
-            f"bbox {value} nằm ngoài Hà Nội (kinh độ {w}–{e}, vĩ độ {s}–{n}). Nếu tọa độ là mét "
+            f"bbox {shown} nằm ngoài Hà Nội (kinh độ {w}–{e}, vĩ độ {s}–{n}). Nếu tọa độ là mét "
             "VN-2000, thêm bbox-crs=EPSG:5897.",
-            f"bbox {value} lies outside Hanoi (longitude {w}–{e}, latitude {s}–{n}). If the "
+            f"bbox {shown} lies outside Hanoi (longitude {w}–{e}, latitude {s}–{n}). If the "
             "coordinates are VN-2000 metres, add bbox-crs=EPSG:5897.")
     if box.xmax <= box.xmin or box.ymax <= box.ymin:
         raise InvalidParameterError("bbox có diện tích bằng 0.", "The bbox has no area.")
@@ -157,95 +177,7 @@ def to_vn2000(box: BBox) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-DISTRICT_AT_SQL = text("""
-SELECT w.district FROM wards w
-ORDER BY w.geom <-> ST_SetSRID(ST_MakePoint(:x, :y), 5897) LIMIT 1
-""")
-
-PLAN_SQL = text("""
-SELECT id, name, decision, approved_on, kind, file_path FROM plans WHERE id = :id
-""")
-
-
-def parse_content(conn: Connection, *, at: tuple[float, float], layers: str | None,
-                  district: str | None, date_from: str | None, date_to: str | None,
-                  plan: str | None, opacity: str | None, lang: str,
-                  title: str | None) -> ExportContent:
-    """Validate what an export shows; `at` (VN-2000) picks the district when none is named."""
-    ids = parse_layers(layers)
-    if district:
-        district = district.strip()
-        if not _SLUG.match(district):
-            raise InvalidParameterError(
-                f"Mã quận '{district}' không hợp lệ (ví dụ long-bien, hai-ba-trung).",
-                f"District '{district}' is not a valid slug (for example long-bien, hai-ba-trung).")
-    else:
-        district = conn.execute(DISTRICT_AT_SQL, {"x": at[0], "y": at[1]}).scalar() \
-            or DEFAULT_DISTRICT
-    default_from, default_to = DEFAULT_PERIODS.get(district, FALLBACK_PERIOD)
-    start = P.date_param(date_from, "from") or default_from
-    end = P.date_param(date_to, "to") or default_to
-    if end < start:
-        raise InvalidParameterError("Ngày 'to' đứng trước ngày 'from'.", "'to' is before 'from'.")
-    info = None
-    if plan not in (None, ""):
-        if not plan.isdigit():
-            raise InvalidParameterError(f"plan '{plan}' phải là số hiệu quy hoạch (số nguyên).",
-                                        f"plan '{plan}' must be a plan id (an integer).")
-        row = conn.execute(PLAN_SQL, {"id": int(plan)}).one_or_none()
-        if row is None:
-            raise InvalidParameterError(f"Không có quy hoạch số {plan} (xem /plans).",
-                                        f"No plan {plan} (see /plans).")
-        info = PlanInfo(row.id, row.name, row.decision, row.approved_on, row.kind, row.file_path)
-    alpha = 0.7
-    if opacity not in (None, ""):
-        try:
-            alpha = float(opacity)
-        except ValueError:
-            alpha = -1.0
-        if not 0.0 <= alpha <= 1.0:
-            raise InvalidParameterError(f"opacity '{opacity}' phải là số từ 0 đến 1.",
-                                        f"opacity '{opacity}' must be a number from 0 to 1.")
-    heading = (title or "").strip() or None
-    if heading is not None and len(heading) > 200:
-        raise InvalidParameterError("Tiêu đề dài quá 200 ký tự.",
-                                    "The title is longer than 200 characters.")
-    return ExportContent(ids, district, start, end, lang if lang in i18n.LANGS else "vi", info,
-                         alpha, heading)
-
-
 # --- figures in view ----------------------------------------------------------------------------
-
-# The definitions of layers/sql/clearance_stats.sql, restricted to an area instead of a ward:
-# projects carried out in the period that meet the area; the compensation plans of those projects
-# whose parcel's point on surface lies in it; recovered = ground area of those approved in the period.
-FIGURES_SQL = text("""
-WITH area AS (
-  SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, :srid), :seg),
-                      5897) AS g
-),
-p AS (
-  SELECT pr.id FROM projects pr, area
-  WHERE pr.district = :district
-    AND pr.started_on <= :date_to
-    AND (pr.completed_on IS NULL OR pr.completed_on >= :date_from)
-    AND ST_Intersects(pr.geom, area.g)
-),
-pl AS (
-  SELECT pa.area_m2, pa.approved_on BETWEEN :date_from AND :date_to AS approved_in_period
-  FROM parcels pa JOIN p ON p.id = pa.project_id, area
-  WHERE ST_Intersects(area.g, ST_PointOnSurface(pa.geom))
-)
-SELECT (SELECT count(*) FROM p) AS projects,
-       (SELECT count(*) FROM pl) AS plans_total,
-       (SELECT count(*) FROM pl WHERE approved_in_period) AS plans_approved,
-       (SELECT round((coalesce(sum(area_m2), 0) / 10000)::numeric, 4)
-        FROM pl WHERE approved_in_period) AS recovered_ha
-""")
-
-DATA_DATE_SQL = text("""
-SELECT max(changed_at) FROM layer_versions WHERE layer = ANY(CAST(:layers AS text[]))
-""")
 
 
 @dataclass(frozen=True)
@@ -259,32 +191,41 @@ class Figures:
 
     def line(self, lang: str) -> str:
         """The figures as one caption line."""
-        return word("figures", lang, projects=self.projects, approved=self.plans_approved,
-                    total=self.plans_total, ha=f"{self.recovered_ha:.2f}")
+        return i18n.phrase(WORDS, "caption_figures", lang, projects=self.projects,
+                           approved=self.plans_approved, total=self.plans_total,
+                           ha=f"{self.recovered_ha:.2f}")
 
 
-def figures_in_view(conn: Connection, box: BBox, content: ExportContent) -> Figures:
-    """Projects, plans approved / total and hectares recovered within a bbox, for the period."""
-    row = conn.execute(FIGURES_SQL, {
-        "xmin": box.xmin, "ymin": box.ymin, "xmax": box.xmax, "ymax": box.ymax, "srid": box.srid,
-        "seg": 0.0005 if box.srid == WGS84 else 50.0, "district": content.district,
-        "date_from": content.date_from, "date_to": content.date_to}).one()
-    return Figures(int(row.projects), int(row.plans_total), int(row.plans_approved),
-                   float(row.recovered_ha))
+def figures_in_view(conn: Connection, box: BBox, content: ExportContent,
+                    storage_srid: int) -> Figures:
+    """Projects, plans approved / total and hectares recovered within a bbox, as /stats counts."""
+    stats = orjson.loads(clearance_stats(
+        conn, content.district, content.date_from, content.date_to, content.ward,
+        as_of=content.as_of, area=Area(box.xmin, box.ymin, box.xmax, box.ymax, box.srid),
+        storage_srid=storage_srid))
+    return Figures(int(stats["projects"]), int(stats["plans_total"]),
+                   int(stats["plans_approved"]), float(stats["recovered_ha"]))
 
 
-def data_date(conn: Connection, layers: tuple[str, ...]) -> dt.date | None:
-    """The day the shown layers last changed."""
-    when = conn.execute(DATA_DATE_SQL, {"layers": list(layers)}).scalar()
-    return when.date() if when is not None else None
+def scope_line(content: ExportContent) -> str:
+    """What the figures count: the period, the ward if one, and the day they stood on."""
+    lang = content.lang
+    parts = [i18n.phrase(WORDS, "in_view", lang, **{
+        "from": i18n.day_text(content.date_from, lang),
+        "to": i18n.day_text(content.date_to, lang)})]
+    if content.ward:
+        parts.append(i18n.phrase(WORDS, "in_ward", lang, ward=content.ward))
+    if content.as_of:
+        parts.append(i18n.phrase(WORDS, "as_of", lang, day=i18n.day_text(content.as_of, lang)))
+    return ", ".join(parts)
 
 
 def plan_line(plan: PlanInfo, lang: str) -> str:
     """The source note of a plan backdrop: name, decision and date."""
-    line = word("plan", lang, name=plan.name)
+    line = i18n.phrase(WORDS, "plan", lang, name=plan.name)
     if plan.decision:
-        day = fmt_date(plan.approved_on, lang) if plan.approved_on else "…"
-        line += " — " + word("decision", lang, decision=plan.decision, date=day)
+        day = i18n.day_text(plan.approved_on, lang) or "…"
+        line += " — " + i18n.phrase(WORDS, "decision", lang, decision=plan.decision, date=day)
     return line
 
 
@@ -330,9 +271,22 @@ def fit_view(box: tuple[float, float, float, float], width: int, height: int) ->
     return SnapshotView((lat, lon), zoom, (w, s, e, n))
 
 
+# --- snapshots ----------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SnapshotRequest:
-    """A validated PNG snapshot request."""
+    """A PNG snapshot asked for: the area (any supported CRS), the image size, what it shows."""
+
+    bbox: BBox
+    width: int | None = None  # pixels; None: DEFAULT_WIDTH
+    height: int | None = None  # pixels; None: the bbox's shape
+    content: ContentRequest = field(default_factory=ContentRequest)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A validated snapshot: the lon/lat box asked, the image size, the view fitted, the content."""
 
     box: BBox  # lon/lat
     width: int
@@ -341,84 +295,90 @@ class SnapshotRequest:
     content: ExportContent
 
 
-def _size(value: str | None, name: str) -> int | None:
-    if value in (None, ""):
-        return None
-    if not value.isdigit() or not MIN_PX <= int(value) <= MAX_PX:
+def pixels(value: int | None, name: str) -> int | None:
+    """An image side in pixels, checked to lie within MIN_PX..MAX_PX (None stays None)."""
+    if value is not None and not MIN_PX <= value <= MAX_PX:
         raise InvalidParameterError(
             f"{name} '{value}' phải là số điểm ảnh nguyên từ {MIN_PX} đến {MAX_PX}.",
             f"{name} '{value}' must be a whole number of pixels from {MIN_PX} to {MAX_PX}.")
-    return int(value)
+    return value
 
 
-def parse_snapshot(conn: Connection, *, bbox: str | None, bbox_crs: str | None = None,
-                   width: str | None = None, height: str | None = None,
-                   layers: str | None = None, district: str | None = None,
-                   date_from: str | None = None, date_to: str | None = None,
-                   plan: str | None = None, opacity: str | None = None, lang: str = "vi",
-                   title: str | None = None) -> SnapshotRequest:
-    """Validate a snapshot's parameters (400 with a bilingual message otherwise)."""
-    box = hanoi_bbox(bbox, bbox_crs)
+def snapshot(conn: Connection, req: SnapshotRequest, storage_srid: int) -> Snapshot:
+    """Validate a snapshot request (400 with a bilingual message otherwise)."""
+    box = hanoi_bbox(req.bbox)
     if box.srid != WGS84:
         w, s, e, n = box.xmin, box.ymin, box.xmax, box.ymax
-        t = transformer(box.srid, WGS84)
-        lons, lats = t.transform([w, w, e, e], [s, n, s, n])
+        lons, lats = transformer(box.srid, WGS84).transform([w, w, e, e], [s, n, s, n])
         box = BBox(min(lons), min(lats), max(lons), max(lats), WGS84)
-    lonlat = (box.xmin, box.ymin, box.xmax, box.ymax)
-    px_w = _size(width, "width") or DEFAULT_WIDTH
-    px_h = _size(height, "height")
+    px_w = pixels(req.width, "width") or DEFAULT_WIDTH
+    px_h = pixels(req.height, "height")
     if px_h is None:
         x0, y0 = _merc(box.xmin, box.ymin)
         x1, y1 = _merc(box.xmax, box.ymax)
         px_h = max(MIN_PX, min(MAX_PX, round(px_w * (y1 - y0) / (x1 - x0))))
-    view = fit_view(lonlat, px_w, px_h)
+    view = fit_view((box.xmin, box.ymin, box.xmax, box.ymax), px_w, px_h)
     if not MIN_ZOOM <= view.zoom <= MAX_ZOOM:
         raise InvalidParameterError(
             f"bbox quá {'nhỏ' if view.zoom > MAX_ZOOM else 'lớn'} cho ảnh {px_w}×{px_h} điểm ảnh "
             f"(mức thu phóng {view.zoom:.1f}, cho phép {MIN_ZOOM:.0f}–{MAX_ZOOM:.0f}).",
             f"The bbox is too {'small' if view.zoom > MAX_ZOOM else 'large'} for a {px_w}×{px_h} "
             f"image (zoom {view.zoom:.1f}; {MIN_ZOOM:.0f}–{MAX_ZOOM:.0f} allowed).")
-    cx, cy = transformer(WGS84, VN2000).transform(view.center[1], view.center[0])
-    content = parse_content(conn, at=(cx, cy), layers=layers, district=district,
-                            date_from=date_from, date_to=date_to, plan=plan, opacity=opacity,
-                            lang=lang, title=title)
-    return SnapshotRequest(box, px_w, px_h, view, content)
+    at = (view.center[1], view.center[0])
+    content = resolve_content(conn, req.content, at, storage_srid)
+    return Snapshot(box, px_w, px_h, view, content)
 
 
-def snapshot_caption(conn: Connection, req: SnapshotRequest, today: dt.date | None = None
-                     ) -> list[str]:
+def caption_lines(snap: Snapshot, figures: Figures | None, changed: dt.date | None,
+                  today: dt.date) -> list[str]:
     """The lines of a snapshot's caption: title, figures in view, plan, data and export dates."""
-    c, lang = req.content, req.content.lang
+    c, lang = snap.content, snap.content.lang
     lines = [c.heading()]
-    if c.shows_clearance:
-        figures = figures_in_view(conn, BBox(*req.view.bounds, WGS84), c)
-        period = word("in_view", lang, **{"from": fmt_date(c.date_from, lang),
-                                          "to": fmt_date(c.date_to, lang)})
-        lines.append(f"{period}: {figures.line(lang)}")
+    if figures is not None:
+        lines.append(f"{scope_line(c)}: {figures.line(lang)}")
     if c.plan is not None:
         lines.append(plan_line(c.plan, lang))
-    stamp = [word("exported", lang, date=fmt_date(today or dt.date.today(), lang))]
-    changed = data_date(conn, c.layers)
+    stamp = [i18n.phrase(WORDS, "exported", lang, date=i18n.day_text(today, lang))]
     if changed is not None:
-        stamp.insert(0, word("data_date", lang, date=fmt_date(changed, lang)))
+        stamp.insert(0, i18n.phrase(WORDS, "data_date", lang, date=i18n.day_text(changed, lang)))
     lines.append(" · ".join(stamp))
     return lines
 
 
-def map_url(base_url: str, req: SnapshotRequest) -> str:
-    """The /map page a snapshot renders."""
-    c = req.content
+def snapshot_caption(conn: Connection, snap: Snapshot, storage_srid: int,
+                     today: dt.date | None = None) -> list[str]:
+    """The caption of a snapshot, its figures counted in the view it shows."""
+    figures = None
+    if snap.content.shows_clearance:
+        figures = figures_in_view(conn, BBox(*snap.view.bounds, WGS84), snap.content,
+                                  storage_srid)
+    changed = E.data_date(conn, snap.content.layers)
+    return caption_lines(snap, figures, changed, today or dt.date.today())
+
+
+def prepare_snapshot(conn: Connection, req: SnapshotRequest, storage_srid: int
+                     ) -> tuple[Snapshot, list[str]]:
+    """A validated snapshot and its caption: all a render needs from the database."""
+    snap = snapshot(conn, req, storage_srid)
+    return snap, snapshot_caption(conn, snap, storage_srid)
+
+
+def map_url(base_url: str, snap: Snapshot) -> str:
+    """The /map page a snapshot renders, on the day asked for (its date slider reads as_of)."""
+    c = snap.content
     query = {"district": c.district, "from": c.date_from.isoformat(),
              "to": c.date_to.isoformat(), "layers": ",".join(c.layers), "lang": c.lang,
-             "bbox": ",".join(f"{v:.7f}" for v in req.view.bounds)}
+             "bbox": ",".join(f"{v:.7f}" for v in snap.view.bounds)}
+    if c.as_of is not None:
+        query["as_of"] = c.as_of.isoformat()
     return f"{base_url.rstrip('/')}/map?{urlencode(query)}"
 
 
-def page_setup(req: SnapshotRequest, caption: list[str]) -> dict[str, Any]:
+def page_setup(snap: Snapshot, caption: list[str]) -> dict[str, Any]:
     """What the page's export hook stages before the screenshot."""
-    return {"center": list(req.view.center), "zoom": req.view.zoom,
-            "plan": req.content.plan.id if req.content.plan else None,
-            "opacity": req.content.opacity, "caption": caption}
+    return {"center": list(snap.view.center), "zoom": snap.view.zoom,
+            "plan": snap.content.plan.id if snap.content.plan else None,
+            "opacity": snap.content.opacity, "caption": caption}
 
 
 # --- the browser pool ---------------------------------------------------------------------------
@@ -449,8 +409,6 @@ class _Chromium:
 
     async def browser(self) -> Any:
         """The running browser, launched (again) when needed."""
-        from playwright.async_api import async_playwright
-
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
@@ -621,8 +579,6 @@ class SnapshotPool:
 
     async def _draw(self, page: Any, url: str, width: int, height: int,
                     setup: dict[str, Any]) -> bytes:
-        from playwright.async_api import TimeoutError as PlaywrightTimeout
-
         start = time.monotonic()
         await self._confine(page, url)
         await page.set_viewport_size({"width": width, "height": height})
@@ -661,7 +617,7 @@ def pool_for(state: Any, settings: Settings) -> SnapshotPool:
         return pool
 
 
-def render_snapshot(pool: SnapshotPool, req: SnapshotRequest, caption: list[str],
+def render_snapshot(pool: SnapshotPool, snap: Snapshot, caption: list[str],
                     base_url: str) -> bytes:
-    """The PNG of a snapshot request, rendered from the service at `base_url`."""
-    return pool.render(map_url(base_url, req), req.width, req.height, page_setup(req, caption))
+    """The PNG of a snapshot, rendered from the service at `base_url`."""
+    return pool.render(map_url(base_url, snap), snap.width, snap.height, page_setup(snap, caption))

@@ -2,76 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import folium
 import orjson
 from branca.element import MacroElement
 from folium.template import Template
 from sqlalchemy import Connection
 
+from core import i18n
 from core.i18n import html_text, script_json
 from core.settings import Settings
 from layers.landuse import legend
 from layers.plans import list_plans
 
 
-def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, lang: str) -> None:
-    """Add each zoning plan as an overlay with an opacity slider, and a click-to-lookup panel.
+class PlanOverlays(MacroElement):
+    """Opacity sliders, lazy zone loading and the lookup panel."""
 
-    Raster plans are tile layers on /plans/{id}/tiles; vector plans fetch their zones from the
-    plan_zones collection when first switched on. A click on the map, while a plan is on, asks
-    /plans/lookup and shows the planned land use in a panel (other layers keep their popups).
-    """
-    plan_features = orjson.loads(list_plans(conn))["features"]
-    if not plan_features:
-        return
-    # The page's own base URL (empty for same-origin pages, absolute in saved snapshots).
-    leaflet = dict(getattr(fmap, "default_js", [])).get("leaflet", "")
-    marker = "/static/lib/leaflet/leaflet.js"
-    base = leaflet[: -len(marker)] if leaflet.endswith(marker) else ""
-    en = lang == "en"
-    words = {
-        "panel": "1/2000 zoning plans" if en else "Quy hoạch phân khu 1/2000",
-        "opacity": "Opacity" if en else "Độ trong suốt",
-        "here": "Planned here" if en else "Quy hoạch tại điểm chọn",
-        "none": "No planned zone at this point." if en else "Không có khu đất quy hoạch tại điểm này.",
-        "sheets": "Plan sheets here" if en else "Bản đồ quy hoạch phủ điểm này",
-        "plot": "Plot" if en else "Ký hiệu lô",
-        "density": "Building density" if en else "Mật độ xây dựng",
-        "floors": "Height (floors)" if en else "Tầng cao",
-        "far": "Floor-area ratio" if en else "Hệ số sử dụng đất",
-        "area": "Zone area" if en else "Diện tích lô",
-        "decision": "Decision" if en else "Quyết định",
-        "red_line": "Nearest red line" if en else "Chỉ giới đường đỏ gần nhất",
-        "failed": "Lookup failed." if en else "Không tra cứu được.",
-        "close": "Close" if en else "Đóng",
-        "legend": "Land use" if en else "Chức năng sử dụng đất",
-    }
-    layers: list[tuple[int, str]] = []
-    plans_cfg = []
-    for feature in plan_features:
-        p, plan_id = feature["properties"], feature["id"]
-        coords = [c for poly in feature["geometry"]["coordinates"] for ring in poly for c in ring]
-        lons, lats = [c[0] for c in coords], [c[1] for c in coords]
-        bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
-        name = p["name"]
-        short = name if len(name) <= 90 else f"{name[:42]}…{name[-44:]}"
-        # Leaflet writes layer names and attributions as HTML: the plan's words go in as text.
-        title = html_text(f"QH 1/{p['scale']} · {short}")
-        if p["kind"] == "raster":
-            layer = folium.TileLayer(
-                tiles=f"{base}/plans/{plan_id}/tiles/{{z}}/{{x}}/{{y}}.png", name=title,
-                attr=html_text(p["decision"] or p["name"]), overlay=True, control=True, show=False,
-                opacity=0.7, max_zoom=22, max_native_zoom=20, bounds=bounds)
-        else:
-            layer = folium.FeatureGroup(name=title, overlay=True, control=True, show=False)
-        layer.add_to(fmap)
-        layers.append((plan_id, layer.get_name()))
-        plans_cfg.append({"id": plan_id, "kind": p["kind"], "name": p["name"],
-                          "decision": p["decision"], "bounds": bounds})
-    config = {"base": base, "lang": lang, "words": words, "plans": plans_cfg,
-              "legend": legend(lang)}
-
-    script = """
+    _template = Template("""
 {% macro header(this, kwargs) %}
 <style>
 .qh-plans { background: rgba(255,255,255,.94); border-radius: 6px; padding: 6px 9px;
@@ -248,18 +197,54 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
   }, true);
 })();
 {% endmacro %}
-"""
+""")
 
-    class PlanOverlays(MacroElement):
-        """Opacity sliders, lazy zone loading and the lookup panel."""
+    def __init__(self, layers: list[tuple[int, str]], config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "PlanOverlays"
+        self.layers = layers
+        self.config = script_json(config)
 
-        _template = Template(script)
 
-        def __init__(self) -> None:
-            super().__init__()
-            self._name = "PlanOverlays"
-            self.layers = layers
-            self.config = script_json(config)
+def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, lang: str) -> None:
+    """Add each zoning plan as an overlay with an opacity slider, and a click-to-lookup panel.
 
-    fmap.add_child(PlanOverlays())
+    Raster plans are tile layers on /plans/{id}/tiles; vector plans fetch their zones from the
+    plan_zones collection when first switched on. A click on the map, while a plan is on, asks
+    /plans/lookup and shows the planned land use in a panel (other layers keep their popups).
+    """
+    plan_features = orjson.loads(list_plans(conn))["features"]
+    if not plan_features:
+        return
+    # The page's own base URL (empty for same-origin pages, absolute in saved snapshots).
+    leaflet = dict(getattr(fmap, "default_js", [])).get("leaflet", "")
+    marker = "/static/lib/leaflet/leaflet.js"
+    base = leaflet[: -len(marker)] if leaflet.endswith(marker) else ""
+    table = i18n.PLAN_OVERLAY_WORDS
+    words = {key: i18n.phrase(table, key, lang) for key in table}
+    layers: list[tuple[int, str]] = []
+    plans_cfg = []
+    for feature in plan_features:
+        p, plan_id = feature["properties"], feature["id"]
+        coords = [c for poly in feature["geometry"]["coordinates"] for ring in poly for c in ring]
+        lons, lats = [c[0] for c in coords], [c[1] for c in coords]
+        bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
+        name = p["name"]
+        short = name if len(name) <= 90 else f"{name[:42]}…{name[-44:]}"
+        # Leaflet writes layer names and attributions as HTML: the plan's words go in as text.
+        title = html_text(f"QH 1/{p['scale']} · {short}")
+        if p["kind"] == "raster":
+            layer = folium.TileLayer(
+                tiles=f"{base}/plans/{plan_id}/tiles/{{z}}/{{x}}/{{y}}.png", name=title,
+                attr=html_text(p["decision"] or p["name"]), overlay=True, control=True, show=False,
+                opacity=0.7, max_zoom=22, max_native_zoom=20, bounds=bounds)
+        else:
+            layer = folium.FeatureGroup(name=title, overlay=True, control=True, show=False)
+        layer.add_to(fmap)
+        layers.append((plan_id, layer.get_name()))
+        plans_cfg.append({"id": plan_id, "kind": p["kind"], "name": p["name"],
+                          "decision": p["decision"], "bounds": bounds})
+    config = {"base": base, "lang": lang, "words": words, "plans": plans_cfg,
+              "legend": legend(lang)}
+    fmap.add_child(PlanOverlays(layers, config))
 

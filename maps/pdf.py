@@ -1,11 +1,13 @@
 """Map prints at an exact scale: a vector PDF sheet drawn on the VN-2000 grid (EPSG:5897).
 
 The map frame maps VN-2000 metres straight onto the paper (1 m on the ground is 1000/scale mm),
-so a ruler on the printed sheet measures true. Features come from the layers' own feature SQL,
-styled with the colours of maps.styles; a 1/2000 plan can lie underneath (its stored COG read
-for the sheet's extent, or its vector zones). The sheet carries a title block, a legend of what
-it shows, the figures in view, a scale bar, a north arrow, VN-2000 grid ticks with coordinates
-and a source note. Text is set in DejaVu Sans, embedded, which has every Vietnamese letter.
+so a ruler on the printed sheet measures true. Features come from the layers' own feature SQL
+(as they stood on the day asked for), styled with the colours of maps.styles; a 1/2000 plan can
+lie underneath (its stored COG read for the sheet's extent, or its vector zones). The sheet
+carries a title block, a legend of what it shows, the figures in view (layers.queries
+.clearance_stats on the sheet's extent), a scale bar, a north arrow, VN-2000 grid ticks with
+coordinates and a source note. Text is set in DejaVu Sans, embedded, which has every Vietnamese
+letter. Requests come typed (`SheetRequest`): the API and the command line parse their strings.
 """
 
 from __future__ import annotations
@@ -14,36 +16,40 @@ import datetime as dt
 import io
 import math
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import shapely
+from PIL import Image
+from rasterio.crs import CRS
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from sqlalchemy import Connection, text
+from rio_tiler.errors import TileOutsideBounds
+from rio_tiler.io import Reader
+from sqlalchemy import Connection
 
 from core import i18n
 from core.errors import InvalidParameterError
 from core.settings import Settings
+from gis.raster import _quiet
 from gis.srs import VN2000, WGS84, in_hanoi, transformer
+from layers import exports as E
 from layers import landuse
-from layers.features import BBox, feature_source
+from layers.features import BBox
 from layers.registry import LAYERS
 from maps import styles
 from maps.export import (
+    ContentRequest,
     ExportContent,
     Figures,
-    data_date,
     figures_in_view,
-    fmt_date,
     hanoi_bbox,
-    parse_content,
     plan_line,
+    resolve_content,
     to_vn2000,
 )
 from maps.fonts import FONT, FONT_BOLD, register_fonts
@@ -53,6 +59,8 @@ PAPERS: dict[str, tuple[float, float]] = {"A4": (210, 297), "A3": (297, 420), "A
 SCALES = (500, 1000, 2000, 5000)
 ORIENTATIONS = ("landscape", "portrait")
 PX = 0.6  # points per screen pixel of the map's line weights and dashes: thinner on paper
+SHEET_SRID = VN2000  # the grid the sheet is drawn on, whatever the storage SRID
+WORDS = i18n.EXPORT_WORDS
 
 
 @dataclass(frozen=True)
@@ -71,35 +79,6 @@ PAPER_SPECS = {
     "A1": PaperSpec(15, 10, 140, 11.5),
 }
 PORTRAIT_PANEL = {"A4": 64, "A3": 82, "A1": 150}
-
-WORDS: dict[str, tuple[str, str]] = {
-    "committee": ("UBND QUẬN {district}", "{district} DISTRICT PEOPLE'S COMMITTEE"),
-    "place": ("Quận {district}, thành phố Hà Nội", "{district} district, Hanoi"),
-    "scale_paper": ("Tỷ lệ 1:{scale} · khổ {paper}", "Scale 1:{scale} · {paper} paper"),
-    "made_on": ("Ngày lập: {date}", "Drawn on {date}"),
-    "legend": ("CHÚ GIẢI", "LEGEND"),
-    "none_here": ("không có trong phạm vi tờ", "none on this sheet"),
-    "figures": ("SỐ LIỆU GPMB TRONG PHẠM VI TỜ BẢN ĐỒ", "CLEARANCE FIGURES ON THIS SHEET"),
-    "period": ("Từ {from} đến {to}", "From {from} to {to}"),
-    "scale": ("TỶ LỆ 1:{scale}", "SCALE 1:{scale}"),
-    "cm": ("1 cm trên bản đồ = {m} m ngoài thực địa", "1 cm on the map = {m} m on the ground"),
-    "north": ("B", "N"),
-    "true_north": ("Hướng bắc thực; độ hội tụ kinh tuyến {angle}",
-                   "True north; meridian convergence {angle}"),
-    "sources": ("NGUỒN", "SOURCES"),
-    "source": ("Cơ sở dữ liệu quy hoạch quyhoach. {data}", "quyhoach planning database. {data}"),
-    "grid": ("Hệ tọa độ VN-2000, kinh tuyến trục 105°00', múi chiếu 3° (EPSG:5897). "
-             "Lưới ô vuông {interval} m; X: tọa độ bắc, Y: tọa độ đông (m).",
-             "VN-2000 grid, central meridian 105°00', 3° zone (EPSG:5897). "
-             "{interval} m grid; X northing, Y easting (m)."),
-    "land_use": ("Quy hoạch sử dụng đất", "Planned land use"),
-    "plan_sheet": ("Bản đồ quy hoạch 1/2000 (ảnh quét)", "1/2000 plan sheet (scan)"),
-}
-
-
-def word(key: str, lang: str, **values: Any) -> str:
-    """A sheet phrase in a language, its placeholders filled."""
-    return i18n.phrase(WORDS, key, lang, **values)
 
 
 # --- the request ---------------------------------------------------------------------------------
@@ -143,6 +122,22 @@ def layout(paper: str, orientation: str) -> Layout:
 
 @dataclass(frozen=True)
 class SheetRequest:
+    """A print asked for, as typed values: exactly one of bbox and center, scale, paper, content.
+
+    With a bbox, the sheet is centred on it at the scale asked (or the largest that fits); with a
+    center (latitude, longitude), a scale is needed.
+    """
+
+    bbox: BBox | None = None
+    center: tuple[float, float] | None = None  # lat, lon
+    scale: int | None = None  # the denominator: 2000 for 1:2000
+    paper: str = "A3"
+    orientation: str = "landscape"
+    content: ContentRequest = field(default_factory=ContentRequest)
+
+
+@dataclass(frozen=True)
+class Sheet:
     """A validated print: the VN-2000 extent of the map frame, its scale and paper, its content."""
 
     extent: tuple[float, float, float, float]  # xmin, ymin, xmax, ymax (VN-2000 m)
@@ -157,9 +152,8 @@ class SheetRequest:
         return fx + (x - self.extent[0]) * k, fy + (y - self.extent[1]) * k
 
 
-def _choice(value: str | None, options: Iterable[str], name: str, default: str) -> str:
-    if value in (None, ""):
-        return default
+def one_of(value: str, options: tuple[str, ...] | dict[str, Any], name: str) -> str:
+    """The option a value names (any letter case), or a 400 listing the options."""
     found = {o.lower(): o for o in options}.get(value.strip().lower())
     if found is None:
         listed = ", ".join(options)
@@ -168,82 +162,70 @@ def _choice(value: str | None, options: Iterable[str], name: str, default: str) 
     return found
 
 
-def _scale(value: str | None) -> int | None:
-    if value in (None, ""):
-        return None
-    raw = value.strip().replace(" ", "")
-    raw = raw.split(":", 1)[1] if raw.startswith("1:") else raw
-    if not raw.isdigit() or int(raw) not in SCALES:
+def supported_scale(scale: int | None) -> int | None:
+    """The scale denominator, checked to be one the prints support (None stays None)."""
+    if scale is not None and scale not in SCALES:
         listed = ", ".join(f"1:{s}" for s in SCALES)
-        raise InvalidParameterError(f"Tỷ lệ '{value}' không được hỗ trợ; chọn: {listed}.",
-                                    f"Scale '{value}' is not supported; choose: {listed}.")
-    return int(raw)
+        raise InvalidParameterError(f"Tỷ lệ '{scale}' không được hỗ trợ; chọn: {listed}.",
+                                    f"Scale '{scale}' is not supported; choose: {listed}.")
+    return scale
 
 
-def _center(value: str) -> tuple[float, float]:
-    try:
-        lat, lon = (float(v) for v in value.split(","))
-    except ValueError:
-        lat = lon = math.nan
+def _center(lat: float, lon: float) -> tuple[float, float]:
+    shown = f"{lat:g},{lon:g}"
     if not (math.isfinite(lat) and math.isfinite(lon)):
         raise InvalidParameterError(
-            f"center '{value}' phải là vĩ độ,kinh độ (ví dụ 21.04,105.89).",
-            f"center '{value}' must be latitude,longitude (for example 21.04,105.89).")
+            f"center '{shown}' phải là vĩ độ,kinh độ (ví dụ 21.04,105.89).",
+            f"center '{shown}' must be latitude,longitude (for example 21.04,105.89).")
     if not in_hanoi(lon, lat, WGS84):
-        raise InvalidParameterError(f"Tâm {value} nằm ngoài Hà Nội.",
-                                    f"The centre {value} lies outside Hanoi.")
-    x, y = transformer(WGS84, VN2000).transform(lon, lat)
+        raise InvalidParameterError(f"Tâm {shown} nằm ngoài Hà Nội.",
+                                    f"The centre {shown} lies outside Hanoi.")
+    x, y = transformer(WGS84, SHEET_SRID).transform(lon, lat)
     return float(x), float(y)
 
 
-def parse_sheet(conn: Connection, *, bbox: str | None = None, bbox_crs: str | None = None,
-                center: str | None = None, scale: str | None = None, paper: str | None = None,
-                orientation: str | None = None, layers: str | None = None,
-                district: str | None = None, date_from: str | None = None,
-                date_to: str | None = None, plan: str | None = None,
-                opacity: str | None = None, lang: str = "vi",
-                title: str | None = None) -> SheetRequest:
-    """Validate a print's parameters (400 with a bilingual message otherwise)."""
-    paper_ = _choice(paper, PAPERS, "paper", "A3")
-    orient = _choice(orientation, ORIENTATIONS, "orientation", "landscape")
-    denominator = _scale(scale)
-    sheet = layout(paper_, orient)
-    fw, fh = sheet.frame_size
-    if bool(bbox) == bool(center):
+def plan_sheet(conn: Connection, req: SheetRequest, storage_srid: int) -> Sheet:
+    """Validate a print request and lay out its sheet (400 with a bilingual message otherwise)."""
+    paper = one_of(req.paper, PAPERS, "paper")
+    orientation = one_of(req.orientation, ORIENTATIONS, "orientation")
+    denominator = supported_scale(req.scale)
+    page = layout(paper, orientation)
+    fw, fh = page.frame_size
+    if (req.bbox is None) == (req.center is None):
         raise InvalidParameterError(
             "Cho đúng một trong hai: bbox (phạm vi) hoặc center (tâm tờ bản đồ, vĩ độ,kinh độ).",
             "Give exactly one of bbox (the area) or center (the sheet's centre, latitude,longitude).")
-    if center:
+    if req.center is not None:
         if denominator is None:
             raise InvalidParameterError("Cần tỷ lệ (scale) khi in theo tâm.",
                                         "A scale is needed when printing around a centre.")
-        cx, cy = _center(center)
+        cx, cy = _center(*req.center)
     else:
-        xmin, ymin, xmax, ymax = to_vn2000(hanoi_bbox(bbox, bbox_crs))
+        assert req.bbox is not None
+        xmin, ymin, xmax, ymax = to_vn2000(hanoi_bbox(req.bbox))
         cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
         fits = [s for s in SCALES if (xmax - xmin) <= fw * s / 1000 and (ymax - ymin) <= fh * s / 1000]
         if denominator is None:
             if not fits:
                 raise InvalidParameterError(
-                    f"Phạm vi {xmax - xmin:.0f} × {ymax - ymin:.0f} m không vừa khổ {paper_} ở tỷ "
+                    f"Phạm vi {xmax - xmin:.0f} × {ymax - ymin:.0f} m không vừa khổ {paper} ở tỷ "
                     f"lệ 1:{SCALES[-1]}; hãy chọn khổ giấy lớn hơn hoặc phạm vi nhỏ hơn.",
-                    f"The area {xmax - xmin:.0f} × {ymax - ymin:.0f} m does not fit on {paper_} at "
+                    f"The area {xmax - xmin:.0f} × {ymax - ymin:.0f} m does not fit on {paper} at "
                     f"1:{SCALES[-1]}; choose a larger paper or a smaller area.")
             denominator = fits[0]
         elif denominator not in fits:
             hint_vi = f"tỷ lệ 1:{fits[0]}" if fits else "khổ giấy lớn hơn"
             hint_en = f"scale 1:{fits[0]}" if fits else "a larger paper"
             raise InvalidParameterError(
-                f"Phạm vi {xmax - xmin:.0f} × {ymax - ymin:.0f} m không vừa khổ {paper_} ở tỷ lệ "
+                f"Phạm vi {xmax - xmin:.0f} × {ymax - ymin:.0f} m không vừa khổ {paper} ở tỷ lệ "
                 f"1:{denominator}; hãy chọn {hint_vi}, hoặc in theo center.",
-                f"The area {xmax - xmin:.0f} × {ymax - ymin:.0f} m does not fit on {paper_} at "
+                f"The area {xmax - xmin:.0f} × {ymax - ymin:.0f} m does not fit on {paper} at "
                 f"1:{denominator}; choose {hint_en}, or print around a center.")
     half_w, half_h = fw * denominator / 2000, fh * denominator / 2000
     extent = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
-    content = parse_content(conn, at=(cx, cy), layers=layers, district=district,
-                            date_from=date_from, date_to=date_to, plan=plan, opacity=opacity,
-                            lang=lang, title=title)
-    return SheetRequest(extent, denominator, sheet, content)
+    lon, lat = transformer(SHEET_SRID, WGS84).transform(cx, cy)
+    content = resolve_content(conn, req.content, (float(lon), float(lat)), storage_srid)
+    return Sheet(extent, denominator, page, content)
 
 
 # --- reading what the sheet shows ------------------------------------------------------------------
@@ -257,75 +239,57 @@ class Feature:
     geom: Any
 
 
-def _envelope_params(req: SheetRequest, pad: float) -> dict[str, float]:
-    x0, y0, x1, y1 = req.extent
+def _padded(sheet: Sheet, pad: float) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = sheet.extent
     d = max(x1 - x0, y1 - y0) * pad
-    return {"xmin": x0 - d, "ymin": y0 - d, "xmax": x1 + d, "ymax": y1 + d}
+    return x0 - d, y0 - d, x1 + d, y1 + d
 
 
-def layer_features(conn: Connection, layer_id: str, req: SheetRequest) -> list[Feature]:
-    """Features of a layer on the sheet (clipped a little beyond the frame), of its district."""
-    spec = LAYERS[layer_id]
-    sql = text(
-        "SELECT (to_jsonb(f) - 'geom')::text AS props, "
-        "ST_AsBinary(ST_ClipByBox2D(f.geom, env.box)) AS wkb "
-        f"FROM ({feature_source(spec)}) f, "
-        "(SELECT ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 5897) AS box) env "
-        "WHERE f.geom && env.box AND f.district = :district ORDER BY f.id")
-    rows = conn.execute(sql, {**_envelope_params(req, 0.02), "district": req.content.district})
+def _features(found: list[E.SheetFeature]) -> list[Feature]:
     out = []
-    for row in rows:
-        geom = shapely.from_wkb(bytes(row.wkb)) if row.wkb is not None else None
-        if geom is not None and not geom.is_empty:
-            out.append(Feature(orjson.loads(row.props), geom))
+    for f in found:
+        geom = shapely.from_wkb(f.wkb)
+        if not geom.is_empty:
+            out.append(Feature(f.props, geom))
     return out
 
 
-ZONES_SQL = text("""
-SELECT z.code, z.name, ST_AsBinary(ST_ClipByBox2D(z.geom, env.box)) AS wkb
-FROM plan_zones z, (SELECT ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 5897) AS box) env
-WHERE z.plan_id = :plan_id AND z.geom && env.box
-ORDER BY z.id
-""")
+def layer_features(conn: Connection, layer_id: str, sheet: Sheet,
+                   storage_srid: int) -> list[Feature]:
+    """Features of a layer on the sheet (clipped a little beyond the frame), of its district."""
+    c = sheet.content
+    return _features(E.sheet_features(conn, layer_id, _padded(sheet, 0.02), c.district, c.as_of,
+                                      SHEET_SRID, storage_srid))
 
 
-def plan_zones(conn: Connection, req: SheetRequest) -> list[Feature]:
+def plan_zones(conn: Connection, sheet: Sheet, storage_srid: int) -> list[Feature]:
     """The zones of a vector plan on the sheet."""
-    assert req.content.plan is not None
-    rows = conn.execute(ZONES_SQL, {**_envelope_params(req, 0.02),
-                                    "plan_id": req.content.plan.id})
-    return [Feature({"code": r.code, "name": r.name}, shapely.from_wkb(bytes(r.wkb)))
-            for r in rows if r.wkb is not None]
+    assert sheet.content.plan is not None
+    return _features(E.sheet_zones(conn, sheet.content.plan.id, _padded(sheet, 0.02), SHEET_SRID,
+                                   storage_srid))
 
 
-def plan_image(store: Path, req: SheetRequest, dpi: float = 200) -> Any | None:
+def plan_image(store: Path, sheet: Sheet, dpi: float = 200) -> Any | None:
     """The raster plan under the frame as an RGBA image (None when it does not reach it)."""
-    from PIL import Image
-    from rasterio.crs import CRS
-    from rio_tiler.errors import TileOutsideBounds
-    from rio_tiler.io import Reader
-
-    from gis.raster import _quiet
-
-    plan = req.content.plan
+    plan = sheet.content.plan
     assert plan is not None and plan.file_path
-    fw, fh = req.layout.frame_size
+    fw, fh = sheet.layout.frame_size
     with _quiet(), Reader(str(store / plan.file_path)) as src:
         res = abs(src.dataset.res[0])
-        x0, y0, x1, y1 = req.extent
+        x0, y0, x1, y1 = sheet.extent
         # Never finer than the sheet's own pixels nor than the print needs.
         width = max(1, min(round(fw / 25.4 * dpi), round((x1 - x0) / res)))
         height = max(1, round(width * fh / fw))
-        crs = CRS.from_epsg(VN2000)
+        crs = CRS.from_epsg(SHEET_SRID)
         try:
-            img = src.part(req.extent, dst_crs=crs, bounds_crs=crs, width=width, height=height,
+            img = src.part(sheet.extent, dst_crs=crs, bounds_crs=crs, width=width, height=height,
                            resampling_method="bilinear")
         except TileOutsideBounds:
             return None
     if not img.mask.any():
         return None
     rgb = np.moveaxis(img.data[:3], 0, -1).astype(np.uint8)
-    alpha = (img.mask.astype(np.float32) * req.content.opacity).astype(np.uint8)
+    alpha = (img.mask.astype(np.float32) * sheet.content.opacity).astype(np.uint8)
     return Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
 
 
@@ -350,12 +314,12 @@ def _parts(geom: Any, kinds: tuple[str, ...]) -> list[Any]:
 class SheetCanvas:
     """A reportlab canvas that draws VN-2000 geometries at the request's scale."""
 
-    def __init__(self, c: Canvas, req: SheetRequest):
+    def __init__(self, c: Canvas, sheet: Sheet):
         self.c = c
-        self.req = req
+        self.sheet = sheet
 
     def _ring(self, path: Any, coords: np.ndarray) -> None:
-        xs, ys = self.req.to_page(coords[:, 0], coords[:, 1])
+        xs, ys = self.sheet.to_page(coords[:, 0], coords[:, 1])
         path.moveTo(float(xs[0]), float(ys[0]))
         for x, y in zip(xs[1:].tolist(), ys[1:].tolist(), strict=True):
             path.lineTo(x, y)
@@ -406,7 +370,7 @@ class SheetCanvas:
         """Draw the points of a geometry as circles."""
         c = self.c
         for pt in _parts(geom, ("Point",)):
-            xs, ys = self.req.to_page(np.array([pt.x]), np.array([pt.y]))
+            xs, ys = self.sheet.to_page(np.array([pt.x]), np.array([pt.y]))
             c.saveState()
             c.setFillColorRGB(*_rgb(fill))
             c.setStrokeColorRGB(*_rgb(stroke))
@@ -418,13 +382,13 @@ class SheetCanvas:
               bold: bool = False) -> None:
         """A label inside the frame at the geometry's point on surface, with a white halo."""
         if geom.geom_type != "Point":
-            geom = shapely.clip_by_rect(geom, *self.req.extent)
+            geom = shapely.clip_by_rect(geom, *self.sheet.extent)
             if geom.is_empty:
                 return
             geom = geom.point_on_surface()
-        xs, ys = self.req.to_page(np.array([geom.x]), np.array([geom.y]))
+        xs, ys = self.sheet.to_page(np.array([geom.x]), np.array([geom.y]))
         x, y = float(xs[0]), float(ys[0])
-        f = self.req.layout.frame
+        f = self.sheet.layout.frame
         if not (f[0] * MM < x < f[2] * MM and f[1] * MM < y < f[3] * MM):
             return
         c = self.c
@@ -499,17 +463,17 @@ def _group(n: float) -> str:
     return f"{round(n):,}".replace(",", " ")
 
 
-def draw_grid(c: Canvas, req: SheetRequest) -> None:
+def draw_grid(c: Canvas, sheet: Sheet) -> None:
     """Grid crosses inside the frame, ticks on its edges, coordinates in the gutter."""
-    step = grid_interval(req.scale)
-    x0, y0, x1, y1 = req.extent
+    step = grid_interval(sheet.scale)
+    x0, y0, x1, y1 = sheet.extent
     xs = np.arange(math.ceil(x0 / step) * step, x1 + 1e-6, step)
     ys = np.arange(math.ceil(y0 / step) * step, y1 + 1e-6, step)
-    px, _ = req.to_page(xs, np.zeros_like(xs))
-    _, py = req.to_page(np.zeros_like(ys), ys)
-    f = [v * MM for v in req.layout.frame]
+    px, _ = sheet.to_page(xs, np.zeros_like(xs))
+    _, py = sheet.to_page(np.zeros_like(ys), ys)
+    f = [v * MM for v in sheet.layout.frame]
     tick, arm = 1.8 * MM, 2.5 * MM
-    size = req.layout.font * 0.85
+    size = sheet.layout.font * 0.85
     c.saveState()
     c.setStrokeColorRGB(0.15, 0.15, 0.15)
     c.setLineWidth(0.4)
@@ -642,23 +606,23 @@ def _fill_swatch(color: str, alpha: float) -> Callable[[Canvas, float, float, fl
     return draw
 
 
-def legend_block(req: SheetRequest, drawn: dict[str, list[Feature]],
+def legend_block(sheet: Sheet, drawn: dict[str, list[Feature]],
                  zones: list[Feature]) -> Block:
     """The legend: each shown layer and the categories that appear on the sheet."""
-    lang = req.content.lang
-    rows = [Row(word("legend", lang), 1.15, True)]
-    plan = req.content.plan
+    lang = sheet.content.lang
+    rows = [Row(i18n.phrase(WORDS, "sheet_legend", lang), 1.15, True)]
+    plan = sheet.content.plan
     if plan is not None and plan.kind == "vector":
-        rows.append(Row(word("land_use", lang), bold=True, gap=0.3))
+        rows.append(Row(i18n.phrase(WORDS, "land_use", lang), bold=True, gap=0.3))
         codes = dict.fromkeys(z.props["code"] for z in zones)
         for use in landuse.LAND_USES:
             if use.code in codes:
                 rows.append(Row(f"{use.code} — {use.name(lang)}",
-                                swatch=_fill_swatch(use.color, req.content.opacity)))
+                                swatch=_fill_swatch(use.color, sheet.content.opacity)))
     elif plan is not None:
-        rows.append(Row(word("plan_sheet", lang), bold=True, gap=0.3))
+        rows.append(Row(i18n.phrase(WORDS, "plan_sheet", lang), bold=True, gap=0.3))
     for layer_id in reversed(styles.MAP_LAYERS):  # top layer first, as read on the map
-        if layer_id not in req.content.layers:
+        if layer_id not in sheet.content.layers:
             continue
         style = styles.STYLES[layer_id]
         rows.append(Row(LAYERS[layer_id].title(lang), bold=True, gap=0.3))
@@ -683,36 +647,44 @@ def legend_block(req: SheetRequest, drawn: dict[str, list[Feature]],
                     rows.append(Row(i18n.value_label(layer_id, style.dash_by, value, lang),
                                     swatch=_swatch(style, "#555555", style.dashes.get(value))))
         if len(rows) == before:
-            rows.append(Row(f"({word('none_here', lang)})", 0.9, color=(0.4, 0.4, 0.4),
+            rows.append(Row(f"({i18n.phrase(WORDS, 'none_here', lang)})", 0.9, color=(0.4, 0.4, 0.4),
                             indent=1.0))
     return Block(rows)
 
 
-def title_block(req: SheetRequest, settings: Settings, today: dt.date) -> Block:
+def title_block(sheet: Sheet, settings: Settings, today: dt.date) -> Block:
     """Issuing office, title, place, scale and paper, date."""
-    c, lang = req.content, req.content.lang
+    c, lang = sheet.content, sheet.content.lang
     district = i18n.district_name(c.district)
     return Block([
-        Row(word("committee", lang, district=district.upper()), 0.95, True),
+        Row(i18n.phrase(WORDS, "committee", lang, district=district.upper()), 0.95, True),
         Row(settings.export_office.upper(), 0.95, True),
         Row(c.heading(), 1.7, True, gap=0.8),
-        Row(word("place", lang, district=district), 1.0, gap=0.4),
-        Row(word("scale_paper", lang, scale=req.scale, paper=req.layout.paper), 1.0),
-        Row(word("made_on", lang, date=fmt_date(today, lang)), 1.0),
+        Row(i18n.phrase(WORDS, "place", lang, district=district), 1.0, gap=0.4),
+        Row(i18n.phrase(WORDS, "scale_paper", lang, scale=sheet.scale, paper=sheet.layout.paper), 1.0),
+        Row(i18n.phrase(WORDS, "made_on", lang, date=i18n.day_text(today, lang)), 1.0),
     ], rule=False)
 
 
-def figures_block(req: SheetRequest, figures: Figures) -> Block:
-    """The clearance figures of the area on the sheet."""
-    c, lang = req.content, req.content.lang
-    return Block([
-        Row(word("figures", lang), 1.0, True),
-        Row(word("period", lang, **{"from": fmt_date(c.date_from, lang),
-                                    "to": fmt_date(c.date_to, lang)}), 0.95),
+def figures_block(sheet: Sheet, figures: Figures) -> Block:
+    """The clearance figures of the area on the sheet, as of the day asked for."""
+    c, lang = sheet.content, sheet.content.lang
+    rows = [
+        Row(i18n.phrase(WORDS, "sheet_figures", lang), 1.0, True),
+        Row(i18n.phrase(WORDS, "period", lang, **{"from": i18n.day_text(c.date_from, lang),
+                                                  "to": i18n.day_text(c.date_to, lang)}), 0.95),
+    ]
+    if c.ward:
+        rows.append(Row(i18n.phrase(WORDS, "ward", lang, ward=c.ward), 0.95))
+    if c.as_of:
+        rows.append(Row(i18n.phrase(WORDS, "as_of_line", lang,
+                                    day=i18n.day_text(c.as_of, lang)), 0.95))
+    rows += [
         Row(f"{i18n.text('stat_projects', lang)}: {figures.projects}", 1.0),
         Row(f"{i18n.text('stat_plans', lang)}: {figures.plans_approved}/{figures.plans_total}"),
         Row(f"{i18n.text('stat_recovered', lang)}: {figures.recovered_ha:.2f} ha", 1.0, True),
-    ])
+    ]
+    return Block(rows)
 
 
 def _nice_length(scale: int, max_mm: float) -> float:
@@ -726,14 +698,14 @@ def _nice_length(scale: int, max_mm: float) -> float:
     return best
 
 
-def scale_bar_length(req: SheetRequest, width_pt: float) -> float:
+def scale_bar_length(sheet: Sheet, width_pt: float) -> float:
     """The ground length (m) the sheet's scale bar shows."""
-    return _nice_length(req.scale, width_pt / MM * 0.8)
+    return _nice_length(sheet.scale, width_pt / MM * 0.8)
 
 
-def _north_angle(req: SheetRequest) -> float:
+def _north_angle(sheet: Sheet) -> float:
     """Angle (degrees, counter-clockwise from grid north) of true north at the sheet's centre."""
-    x0, y0, x1, y1 = req.extent
+    x0, y0, x1, y1 = sheet.extent
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     to_ll, to_vn = transformer(VN2000, WGS84), transformer(WGS84, VN2000)
     lon, lat = to_ll.transform(cx, cy)
@@ -749,17 +721,17 @@ def _dms(angle: float) -> str:
     return f"{'-' if angle < 0 else ''}{d}°{m:02d}′"
 
 
-def scale_block(req: SheetRequest) -> Block:
+def scale_block(sheet: Sheet) -> Block:
     """Scale in words, the scale bar and the north arrow."""
-    lang = req.content.lang
-    angle = _north_angle(req)
+    lang = sheet.content.lang
+    angle = _north_angle(sheet)
 
     def drawing(c: Canvas, x: float, y: float, w: float, h: float) -> None:
         fs = h / 5.2
         arrow_w = 3.2 * fs
         bar_w = w - arrow_w - 2 * fs
-        length = scale_bar_length(req, bar_w)
-        bar_pt = length * 1000 / req.scale * MM
+        length = scale_bar_length(sheet, bar_w)
+        bar_pt = length * 1000 / sheet.scale * MM
         parts = next((n for n in (5, 4, 2) if (length / n) == int(length / n)), 4)
         seg = bar_pt / parts
         by = y + 2.0 * fs
@@ -779,7 +751,7 @@ def scale_block(req: SheetRequest) -> Block:
                 label = f"{value:g}" + (" m" if i == parts else "")
                 c.drawCentredString(x + i * seg, by + bh + 0.35 * fs, label)
         c.setFont(FONT, 0.85 * fs)
-        c.drawString(x, y + 0.6 * fs, word("cm", lang, m=f"{req.scale / 100:g}"))
+        c.drawString(x, y + 0.6 * fs, i18n.phrase(WORDS, "cm", lang, m=f"{sheet.scale / 100:g}"))
         # North arrow, pointing to true north.
         ax, ay = x + w - arrow_w / 2, y + 2.3 * fs
         c.translate(ax, ay)
@@ -801,25 +773,25 @@ def scale_block(req: SheetRequest) -> Block:
         c.drawPath(p, stroke=1, fill=1)
         c.setFillColorRGB(0, 0, 0)
         c.setFont(FONT_BOLD, 1.1 * fs)
-        c.drawCentredString(0, 2.1 * fs, word("north", lang))
+        c.drawCentredString(0, 2.1 * fs, i18n.phrase(WORDS, "north", lang))
         c.restoreState()
 
     return Block([
-        Row(word("scale", lang, scale=req.scale), 1.35, True),
-        Row(word("true_north", lang, angle=_dms(angle)), 0.85),
+        Row(i18n.phrase(WORDS, "scale", lang, scale=sheet.scale), 1.35, True),
+        Row(i18n.phrase(WORDS, "true_north", lang, angle=_dms(angle)), 0.85),
     ], drawing=drawing, fixed_height=5.2)
 
 
-def source_block(req: SheetRequest, changed: dt.date | None) -> Block:
+def source_block(sheet: Sheet, changed: dt.date | None) -> Block:
     """Where the data comes from: its date, the plan and its decision, the grid."""
-    lang = req.content.lang
-    data = i18n.pick(("Số liệu cập nhật đến {d}.", "Data as of {d}."), lang).replace(
-        "{d}", fmt_date(changed, lang)) if changed else ""
-    rows = [Row(word("sources", lang), 1.0, True),
-            Row(word("source", lang, data=data).strip(), 0.85)]
-    if req.content.plan is not None:
-        rows.append(Row(plan_line(req.content.plan, lang) + ".", 0.85))
-    rows.append(Row(word("grid", lang, interval=grid_interval(req.scale)), 0.85))
+    lang = sheet.content.lang
+    data = (i18n.phrase(WORDS, "data_date", lang, date=i18n.day_text(changed, lang)) + "."
+            if changed else "")
+    rows = [Row(i18n.phrase(WORDS, "sources", lang), 1.0, True),
+            Row(i18n.phrase(WORDS, "source", lang, data=data).strip(), 0.85)]
+    if sheet.content.plan is not None:
+        rows.append(Row(plan_line(sheet.content.plan, lang) + ".", 0.85))
+    rows.append(Row(i18n.phrase(WORDS, "grid", lang, interval=grid_interval(sheet.scale)), 0.85))
     return Block(rows)
 
 
@@ -888,10 +860,10 @@ def _fit(regions: list[Region], base: float) -> float:
     return fs
 
 
-def draw_panel(c: Canvas, req: SheetRequest, top: list[Block], legend: Block,
+def draw_panel(c: Canvas, sheet: Sheet, top: list[Block], legend: Block,
                bottom: list[Block]) -> None:
     """The panel: title block and figures, legend (in one or two columns), scale and sources."""
-    lay = req.layout
+    lay = sheet.layout
     p = [v * MM for v in lay.panel]
     best: tuple[float, list[Region]] | None = None
     for parts in (1, 2):
@@ -920,26 +892,32 @@ def draw_panel(c: Canvas, req: SheetRequest, top: list[Block], legend: Block,
 # --- the sheet ---------------------------------------------------------------------------------
 
 
+def sheet_figures(conn: Connection, sheet: Sheet, storage_srid: int) -> Figures:
+    """The clearance figures of the sheet's map frame, as /stats/clearance counts them."""
+    return figures_in_view(conn, BBox(*sheet.extent, SHEET_SRID), sheet.content, storage_srid)
+
+
 def _nfc(s: str) -> str:
     return unicodedata.normalize("NFC", s)
 
 
-def render_sheet(conn: Connection, settings: Settings, req: SheetRequest,
+def render_sheet(conn: Connection, settings: Settings, sheet: Sheet,
                  today: dt.date | None = None) -> bytes:
-    """The PDF sheet of a print request."""
+    """The PDF of a sheet: its map as it stood on the day asked for, its panel and figures."""
     register_fonts()
+    srid = settings.storage_srid
     today = today or dt.date.today()
-    content = req.content
-    lay = req.layout
+    content = sheet.content
+    lay = sheet.layout
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=(lay.width * MM, lay.height * MM), pageCompression=1)
     c.setTitle(_nfc(content.heading()))
     c.setAuthor(_nfc(settings.export_office))
-    c.setSubject(f"1:{req.scale} {lay.paper} VN-2000 / EPSG:5897")
+    c.setSubject(f"1:{sheet.scale} {lay.paper} VN-2000 / EPSG:5897")
     c.setCreator("quyhoach")
 
     f = [v * MM for v in lay.frame]
-    sc = SheetCanvas(c, req)
+    sc = SheetCanvas(c, sheet)
     c.saveState()
     clip = c.beginPath()
     clip.rect(f[0], f[1], f[2] - f[0], f[3] - f[1])
@@ -947,17 +925,17 @@ def render_sheet(conn: Connection, settings: Settings, req: SheetRequest,
     zones: list[Feature] = []
     if content.plan is not None:
         if content.plan.kind == "raster" and content.plan.file_path:
-            image = plan_image(settings.plan_store, req)
+            image = plan_image(settings.plan_store, sheet)
             if image is not None:
                 c.drawImage(ImageReader(image), f[0], f[1], f[2] - f[0], f[3] - f[1],
                             mask="auto")
         else:
-            zones = plan_zones(conn, req)
+            zones = plan_zones(conn, sheet, srid)
             draw_zones(sc, zones, content.opacity, lay.font)
     drawn: dict[str, list[Feature]] = {}
     for layer_id in styles.MAP_LAYERS:
         if layer_id in content.layers:
-            drawn[layer_id] = layer_features(conn, layer_id, req)
+            drawn[layer_id] = layer_features(conn, layer_id, sheet, srid)
             draw_layer(sc, layer_id, drawn[layer_id], lay.font)
     for layer_id, features in drawn.items():
         draw_labels(sc, layer_id, features, lay.font)
@@ -976,15 +954,14 @@ def render_sheet(conn: Connection, settings: Settings, req: SheetRequest,
     else:
         c.line(p[0], p[3], p[2], p[3])
     c.restoreState()
-    draw_grid(c, req)
+    draw_grid(c, sheet)
 
-    blocks_top = [title_block(req, settings, today)]
+    blocks_top = [title_block(sheet, settings, today)]
     if content.shows_clearance:
-        figures = figures_in_view(conn, BBox(*req.extent, VN2000), content)
-        blocks_top.append(figures_block(req, figures))
-    legend = legend_block(req, drawn, zones)
-    bottom = [scale_block(req), source_block(req, data_date(conn, content.layers))]
-    draw_panel(c, req, blocks_top, legend, bottom)
+        blocks_top.append(figures_block(sheet, sheet_figures(conn, sheet, srid)))
+    legend = legend_block(sheet, drawn, zones)
+    bottom = [scale_block(sheet), source_block(sheet, E.data_date(conn, content.layers))]
+    draw_panel(c, sheet, blocks_top, legend, bottom)
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -75,6 +75,19 @@ STYLES: dict[str, LayerStyle] = {
 # Outline of key projects in the report's map figure: the dashboard's key-project badge colour.
 KEY_PROJECT_OUTLINE = "#b10026"
 
+# One colour per funding source, for the dashboard's chart of projects by funding.
+FUNDING_COLORS: dict[str, str] = {"budget": "#1f78b4", "non_budget": "#b15928"}
+
+
+def chart_colors() -> dict[str, Any]:
+    """The dashboard charts' colours, the map's own for the same things."""
+    # Approved plans look like paid parcels, land recovered like projects in progress.
+    return {
+        "approved": STYLES["parcels"].colors["paid"],
+        "recovered": STYLES["projects"].colors["in_progress"],
+        "funding": FUNDING_COLORS,
+    }
+
 
 def swatch(style: LayerStyle, color: str, dash: str | None = None) -> str:
     """A small inline SVG that looks like one feature of the layer."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -9,6 +11,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page
+
+from maps import styles
 
 UNREACHABLE_TILES = "127.0.0.1:9/"  # the tests' basemap: its failed loads are expected
 H1 = {"district": "long-bien", "from": "2022-01-01", "to": "2022-06-30"}
@@ -153,9 +157,18 @@ def test_dashboard_as_of_slider_shows_that_day(open_page, api) -> None:
     assert d.errors == []
 
 
+def test_dashboard_charts_take_the_map_colours_from_the_page(api) -> None:
+    page = api.get("/dashboard", params=H1).text
+    config = re.search(r'<script type="application/json" id="qd-config">(.*?)</script>', page, re.S)
+    assert config and json.loads(config.group(1))["colors"] == styles.chart_colors()
+    assert styles.chart_colors()["recovered"] == styles.STYLES["projects"].colors["in_progress"]
+    script = api.get("/static/maps/dashboard.js").text
+    assert not re.search(r"#[0-9a-fA-F]{6}\b|rgba?\(\s*\d", script)
+
+
 def test_dashboard_refuses_an_unknown_ward(api) -> None:
     r = api.get("/dashboard", params={**H1, "ward": "Không có"})
-    assert r.status_code == 400 and "Bồ Đề" in r.json()["description"]
+    assert r.status_code == 404 and "Bồ Đề" in r.json()["description"]
 
 
 def test_map_date_slider_shows_the_district_on_a_day(open_page, api) -> None:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from PIL import Image
 from sqlalchemy import text
 
+from cli.main import main
 from gis.srs import VN2000, WGS84, transformer
 from layers.features import BBox
 from layers.queries import clearance_stats
@@ -176,16 +177,18 @@ def test_pdf_figures_equal_the_districts_when_the_sheet_covers_it(client, engine
     assert "Tỷ lệ 1:5000" in body or "Tỷ lệ 1:2000" in body  # the largest scale that fits
 
 
-def test_figures_in_view_follow_the_district_figures(conn) -> None:
+def test_figures_in_view_follow_the_district_figures(conn, settings) -> None:
     content = X.ExportContent(("projects",), "long-bien", dt.date(2022, 1, 1),
                               dt.date(2022, 6, 30))
-    whole = X.figures_in_view(conn, BBox(105.80, 20.95, 106.00, 21.12, WGS84), content)
+    whole = X.figures_in_view(conn, BBox(105.80, 20.95, 106.00, 21.12, WGS84), content,
+                              settings.storage_srid)
     stats = orjson.loads(clearance_stats(conn, "long-bien", dt.date(2022, 1, 1),
                                          dt.date(2022, 6, 30)))
     assert (whole.projects, whole.plans_approved, whole.plans_total) == (
         stats["projects"], stats["plans_approved"], stats["plans_total"])
     assert whole.recovered_ha == pytest.approx(float(stats["recovered_ha"]), abs=1e-4)
-    part = X.figures_in_view(conn, BBox(105.88, 21.02, 105.91, 21.05, WGS84), content)
+    part = X.figures_in_view(conn, BBox(105.88, 21.02, 105.91, 21.05, WGS84), content,
+                             settings.storage_srid)
     assert 0 < part.plans_total < whole.plans_total
     assert part.plans_approved <= whole.plans_approved
     assert part.recovered_ha <= whole.recovered_ha
@@ -238,8 +241,6 @@ def test_bad_requests_get_400_with_a_bilingual_message(client, url, needle) -> N
 
 
 def test_cli_prints_an_a3_sheet(database_url, plan_store, tmp_path, monkeypatch) -> None:
-    from cli.main import main
-
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("QUYHOACH_PLAN_STORE", str(plan_store))
     out = tmp_path / "sheet.pdf"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from maps import build
-from maps.build import ClearanceMapApp, build_map, parse_view, render_map
+from maps.build import ClearanceMapApp, MapView, build_map, render_map
 
 SCRIPT_SRC = re.compile(r"<script[^>]*\ssrc=[\"']([^\"']+)[\"']", re.I)
 LINK_HREF = re.compile(r"<link[^>]*\shref=[\"']([^\"']+)[\"']", re.I)
@@ -92,11 +92,11 @@ def test_unknown_layer_is_a_400_in_both_languages(client) -> None:
 @pytest.mark.parametrize("params, fragment", [
     ({"from": "2022-13-01"}, "from"),
     ({"from": "2022-06-30", "to": "2022-01-01"}, "to"),
-    ({"district": "ha-dong"}, "ha-dong"),
-    ({"district": "<script>"}, "District"),
-    ({"ward": "Không Có"}, "Không Có"),
+    ({"as_of": "2022-02-30"}, "as_of"),
     ({"center": "21.03"}, "center"),
+    ({"center": "121.03,21.0"}, "center"),
     ({"zoom": "30"}, "zoom"),
+    ({"zoom": "-1"}, "zoom"),
     ({"bbox": "106,21,105,22"}, "bbox"),
 ])
 def test_bad_parameters_are_400(client, params: dict[str, str], fragment: str) -> None:
@@ -105,6 +105,27 @@ def test_bad_parameters_are_400(client, params: dict[str, str], fragment: str) -
     body = r.json()
     assert fragment in body["description_en"]
     assert body["description_vi"] != body["description_en"]
+
+
+@pytest.mark.parametrize("params, fragment", [
+    ({"district": "ha-dong"}, "ha-dong"),
+    ({"district": "<script>"}, "District"),
+    ({"ward": "Không Có"}, "Không Có"),
+])
+def test_unknown_places_are_404(client, params: dict[str, str], fragment: str) -> None:
+    r = client.get("/map", params=params)
+    assert r.status_code == 404, r.text
+    body = r.json()
+    assert fragment in body["description_en"]
+    assert body["description_vi"] != body["description_en"]
+
+
+def test_the_as_of_day_reaches_the_page_and_the_view_its_config(client) -> None:
+    html = client.get("/map", params={"as_of": "2022-03-31", "center": "21.04,105.89",
+                                      "zoom": "16", "layers": "projects"}).text
+    assert '"asOf":"2022-03-31"' in html
+    assert '"view":{"center":[21.04,105.89],"zoom":16}' in html
+    assert '"asOf":null' in client.get("/map").text
 
 
 def test_static_files_the_page_references_answer(client, page_vi: str) -> None:
@@ -140,7 +161,7 @@ def test_static_serves_only_listed_files(client, path: str) -> None:
 
 
 def test_view_fits_the_district_and_enables_the_layers_asked(conn, settings) -> None:
-    view = parse_view(district="long-bien", layers="projects,wards", lang="vi")
+    view = MapView(district="long-bien", layers=("projects", "wards"), lang="vi")
     fmap = build_map(conn, settings, view)
     cfg = _config(fmap)
     w, s, e, n = conn.execute(text(
@@ -156,12 +177,13 @@ def test_view_fits_the_district_and_enables_the_layers_asked(conn, settings) -> 
     assert cfg["district"] == "long-bien" and cfg["ward"] is None
 
 
-def test_hai_ba_trung_defaults_to_its_programme(conn, settings) -> None:
-    cfg = _config(build_map(conn, settings, parse_view(district="hai-ba-trung")))
-    assert (cfg["from"], cfg["to"]) == ("2011-01-01", "2015-12-31")
+def test_hai_ba_trung_defaults_to_its_programme(client, conn, settings) -> None:
+    html = client.get("/map", params={"district": "hai-ba-trung"}).text
+    assert '"from":"2011-01-01","to":"2015-12-31"' in html
+    cfg = _config(build_map(conn, settings, MapView(district="hai-ba-trung")))
     ward = conn.execute(text(
         "SELECT name FROM wards WHERE district = 'hai-ba-trung' ORDER BY name LIMIT 1")).scalar_one()
-    cfg_ward = _config(build_map(conn, settings, parse_view(district="hai-ba-trung", ward=ward)))
+    cfg_ward = _config(build_map(conn, settings, MapView(district="hai-ba-trung", ward=ward)))
     district_box, ward_box = cfg["view"]["bbox"], cfg_ward["view"]["bbox"]
     assert district_box[0] <= ward_box[0] < ward_box[2] <= district_box[2]
     assert cfg_ward["ward"] == ward
@@ -169,7 +191,7 @@ def test_hai_ba_trung_defaults_to_its_programme(conn, settings) -> None:
 
 def test_parcels_use_vector_tiles_when_served(conn, settings, monkeypatch) -> None:
     def sources(**kwargs) -> dict[str, str]:
-        cfg = _config(build_map(conn, settings, parse_view(), **kwargs))
+        cfg = _config(build_map(conn, settings, MapView(), **kwargs))
         return {layer["id"]: layer["source"] for layer in cfg["layers"]}
 
     assert set(sources(vector_tiles=False).values()) == {"geojson"}
@@ -187,14 +209,14 @@ def test_the_app_serves_tiles_so_the_page_asks_for_them(client) -> None:
 
 
 def test_base_url_prefixes_every_local_resource(conn, settings) -> None:
-    html = render_map(build_map(conn, settings, parse_view(), base_url="http://planning.local"))
+    html = render_map(build_map(conn, settings, MapView(), base_url="http://planning.local"))
     urls = SCRIPT_SRC.findall(html) + [u for u in LINK_HREF.findall(html) if u != "data:,"]
     assert urls and all(u.startswith("http://planning.local/static/") for u in urls)
     assert '"base":"http://planning.local"' in html
 
 
 def test_page_size_does_not_grow_with_the_data(conn, settings) -> None:
-    view = parse_view(layers="projects,parcels")
+    view = MapView(layers=("projects", "parcels"))
     before = len(render_map(build_map(conn, settings, view)).encode())
     added = conn.execute(text("""
         INSERT INTO parcels (code, project_id, land_user_kind, status, compensation_vnd, geom)

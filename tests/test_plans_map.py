@@ -12,8 +12,8 @@ from sqlalchemy import text
 from gis.srs import to_wgs84
 from layers import plans
 from layers.plans import SAMPLE_PLAN_DIR, SAMPLE_STEM
+from maps.build import MapView, render_map
 from maps.build import build_map as build_clearance_map
-from maps.build import parse_view, render_map
 from maps.overlays import add_plan_overlays
 
 META = json.loads((SAMPLE_PLAN_DIR / f"{SAMPLE_STEM}.json").read_text("utf-8"))
@@ -26,7 +26,7 @@ def sample_plan_ids(conn) -> dict[str, int]:
 
 def test_each_plan_is_an_overlay_with_local_urls(conn, settings) -> None:
     ids = sample_plan_ids(conn)
-    view = parse_view("hai-ba-trung", None, None, None, None, "vi", None, None, None)
+    view = MapView(district="hai-ba-trung")
     html = render_map(build_clearance_map(conn, settings, view))
     assert html.count("QH 1/2000 \\u00b7 ") == 3  # the layer control's names, as JSON
     for fmt in ("world_file", "gcps"):

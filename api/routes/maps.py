@@ -7,11 +7,14 @@ import re
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.deps import ConnDep, LangDep, SettingsDep
+from api import params as P
+from api.deps import ConnDep, LangDep, PeriodDep, PlaceDep, SettingsDep
 from api.routes.collections import ERRORS
 from api.security import csp_nonce
 from core.errors import NotFoundError
-from maps.build import build_map, parse_view, render_map, static_path
+from layers import units
+from maps import styles
+from maps.build import MapView, build_map, render_map, static_path
 
 router = APIRouter(tags=["maps"])
 
@@ -38,17 +41,23 @@ def clearance_map(
     conn: ConnDep,
     settings: SettingsDep,
     lang: LangDep,
-    district: str = Query("long-bien", description="District slug: long-bien, hai-ba-trung."),
-    ward: str | None = Query(None, description="Ward name: the view fits it and the summary counts it."),
-    date_from: str | None = Query(None, alias="from", description="First day of the period (YYYY-MM-DD)."),
-    date_to: str | None = Query(None, alias="to", description="Last day of the period (YYYY-MM-DD)."),
+    place: PlaceDep,
+    period: PeriodDep,
     layers: str | None = Query(None, description="Comma list of the layers shown, e.g. wards,projects."),
     center: str | None = Query(None, description="Initial centre as latitude,longitude."),
     zoom: str | None = Query(None, description="Initial zoom level (0–22)."),
     bbox: str | None = Query(None, description="Initial view as west,south,east,north (lon/lat)."),
 ) -> HTMLResponse:
     """The clearance map of a district; the page fetches the layers in view from this service."""
-    view = parse_view(district, ward, date_from, date_to, layers, lang, center, zoom, bbox)
+    district = place.district_or_default
+    start, end = period.resolve(units.default_period(district))
+    box = P.bbox_param(bbox, None)
+    view = MapView(
+        district=district, ward=place.ward, date_from=start, date_to=end, as_of=period.as_of,
+        layers=P.layers_param(layers, styles.MAP_LAYERS), lang=lang,
+        center=P.center_param(center), zoom=P.zoom_param(zoom),
+        bbox=None if box is None else (box.xmin, box.ymin, box.xmax, box.ymax),
+    )
     fmap = build_map(conn, settings, view, base_url=request.scope.get("root_path", ""),
                      vector_tiles=serves_vector_tiles(request.app))
     return HTMLResponse(render_map(fmap, nonce=csp_nonce(request)))

@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection
 
-from api import params as P
-from api.deps import LangDep, public_base
+from api.deps import LangDep, Period, PeriodDep, Place, PlaceDep, public_base
 from api.limits import BUSY, RenderPoolDep, WatchedConnDep
 from api.routes.collections import ERRORS
-from core.errors import InvalidParameterError, NotFoundError
+from core.errors import InvalidParameterError
+from layers import units
 from layers.queries import clearance_stats
 from layers.reports import Report, build_report
 from maps import report as R
@@ -44,31 +44,19 @@ class ReportParams:
         return q
 
 
-def report_params(district: str, ward: str | None, date_from: str | None, date_to: str | None,
-                  as_of: str | None) -> ReportParams:
-    """Validate a report's parameters (400 with a bilingual message otherwise)."""
-    start = P.date_param(date_from, "from")
-    end = P.date_param(date_to, "to")
-    if start is None or end is None:
+def report_params(place: Place, period: Period) -> ReportParams:
+    """The place and period of a report; a report names both ends of its period."""
+    if period.date_from is None or period.date_to is None:
         raise InvalidParameterError("Cần cả hai ngày 'from' và 'to' (YYYY-MM-DD).",
                                     "Both 'from' and 'to' are required (YYYY-MM-DD).")
-    if end < start:
-        raise InvalidParameterError("Ngày 'to' đứng trước ngày 'from'.", "'to' is before 'from'.")
-    return ReportParams(district.strip(), (ward or "").strip() or None, start, end,
-                        P.date_param(as_of, "as_of"))
-
-
-def _check_district(stats: dict, district: str) -> None:
-    if not stats["by_ward"]:
-        raise NotFoundError(f"Không có dữ liệu của quận '{district}' (hoặc của phường đã chọn).",
-                            f"No data for district '{district}' (or for the chosen ward).")
+    district = place.district_or_default
+    start, end = period.resolve(units.default_period(district))
+    return ReportParams(district, place.ward, start, end, period.as_of)
 
 
 def _report(conn: Connection, rp: ReportParams, lang: str, with_figure: bool) -> Report:
-    report = build_report(conn, rp.district, rp.date_from, rp.date_to, rp.ward, rp.as_of,
-                          lang, with_figure=with_figure)
-    _check_district(report.stats, rp.district)
-    return report
+    return build_report(conn, rp.district, rp.date_from, rp.date_to, rp.ward, rp.as_of,
+                        lang, with_figure=with_figure)
 
 
 def _rendered(conn: Connection, rp: ReportParams, lang: str, fmt: str) -> tuple[str, bytes]:
@@ -90,11 +78,8 @@ async def clearance_report(
     db: WatchedConnDep,
     renderers: RenderPoolDep,
     lang: LangDep,
-    district: str = Query("long-bien", description="District slug, e.g. long-bien, hai-ba-trung."),
-    ward: str | None = Query(None, description="Restrict to one ward (its name)."),
-    date_from: str | None = Query(None, alias="from", description="First day (YYYY-MM-DD)."),
-    date_to: str | None = Query(None, alias="to", description="Last day (YYYY-MM-DD)."),
-    as_of: str | None = Query(None, description="As the status history stood on this day."),
+    place: PlaceDep,
+    period: PeriodDep,
     format: str = Query("md", description="md, json, pdf or xlsx."),
 ) -> Response:
     """The district's clearance report for a period, every figure computed from the data."""
@@ -102,7 +87,7 @@ async def clearance_report(
         raise InvalidParameterError(
             f"Định dạng '{format}' không hỗ trợ; dùng {', '.join(REPORT_FORMATS)}.",
             f"Unsupported format '{format}'; use {', '.join(REPORT_FORMATS)}.")
-    rp = report_params(district, ward, date_from, date_to, as_of)
+    rp = report_params(place, period)
     if format == "json":
         body = await db.run(clearance_stats, rp.district, rp.date_from, rp.date_to, rp.ward,
                             rp.as_of)
@@ -126,14 +111,11 @@ async def clearance_report_map(
     db: WatchedConnDep,
     renderers: RenderPoolDep,
     lang: LangDep,
-    district: str = Query("long-bien", description="District slug."),
-    ward: str | None = Query(None, description="Restrict to one ward (its name)."),
-    date_from: str | None = Query(None, alias="from", description="First day (YYYY-MM-DD)."),
-    date_to: str | None = Query(None, alias="to", description="Last day (YYYY-MM-DD)."),
-    as_of: str | None = Query(None, description="As the status history stood on this day."),
+    place: PlaceDep,
+    period: PeriodDep,
 ) -> Response:
     """The district's wards and the period's projects by status, as a PNG."""
-    rp = report_params(district, ward, date_from, date_to, as_of)
+    rp = report_params(place, period)
     with renderers.slot():
         png = await db.run(_map_png, rp, lang)
     return Response(png, media_type="image/png")

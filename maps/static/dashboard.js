@@ -13,9 +13,14 @@
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
   }
+  // A #rrggbb colour of the page's config, made see-through.
+  function alpha(hex, a) {
+    var n = parseInt(hex.slice(1), 16);
+    return 'rgba(' + (n >> 16) + ', ' + ((n >> 8) & 255) + ', ' + (n & 255) + ', ' + a + ')';
+  }
 
   function start(cfg) {
-    var W = cfg.words, lang = cfg.lang;
+    var W = cfg.words, lang = cfg.lang, C = cfg.colors;
     var nf = function (digits) {
       return new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'vi-VN',
         { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -128,9 +133,9 @@
       type: 'bar',
       data: { labels: [], datasets: [
         { type: 'bar', label: W.approved_cumulative, data: [], yAxisID: 'plans',
-          backgroundColor: 'rgba(102, 189, 99, 0.75)' },
+          backgroundColor: alpha(C.approved, 0.75) },
         { type: 'line', label: W.recovered_cumulative, data: [], yAxisID: 'ha',
-          borderColor: '#ff7f00', backgroundColor: '#ff7f00', tension: 0.2 },
+          borderColor: C.recovered, backgroundColor: C.recovered, tension: 0.2 },
       ] },
       options: { scales: {
         plans: { position: 'left', beginAtZero: true, title: { display: true, text: W.plans_approved } },
@@ -141,8 +146,8 @@
     charts.ward = new Chart($('qd-chart-ward'), {
       type: 'bar',
       data: { labels: [], datasets: [
-        { label: W.recovered_ha, data: [], xAxisID: 'ha', backgroundColor: 'rgba(255, 127, 0, 0.8)' },
-        { label: W.plans_approved, data: [], xAxisID: 'plans', backgroundColor: 'rgba(102, 189, 99, 0.8)' },
+        { label: W.recovered_ha, data: [], xAxisID: 'ha', backgroundColor: alpha(C.recovered, 0.8) },
+        { label: W.plans_approved, data: [], xAxisID: 'plans', backgroundColor: alpha(C.approved, 0.8) },
       ] },
       options: { indexAxis: 'y', scales: {
         ha: { position: 'bottom', beginAtZero: true },
@@ -151,8 +156,7 @@
     });
     charts.funding = new Chart($('qd-chart-funding'), {
       type: 'doughnut',
-      data: { labels: [], datasets: [{ label: W.n_projects, data: [],
-                                       backgroundColor: ['#1f78b4', '#b15928'] }] },
+      data: { labels: [], datasets: [{ label: W.n_projects, data: [], backgroundColor: [] }] },
       options: { plugins: { legend: { position: 'bottom' } } },
     });
 
@@ -171,6 +175,9 @@
         return (cfg.funding[f.funding] || f.funding) + ' (' + int.format(f.projects) + ')';
       });
       charts.funding.data.datasets[0].data = funding.map(function (f) { return f.projects; });
+      charts.funding.data.datasets[0].backgroundColor = funding.map(function (f) {
+        return C.funding[f.funding];
+      });
       charts.funding.update();
     }
 

@@ -72,6 +72,9 @@
   qh.exportSetup = function (o) {
     var map = qh.map;
     map.getContainer().classList.add('qh-exporting');
+    // The date slider is a control like the others: the caption names the day instead.
+    var slider = document.getElementById('qh-asof');
+    if (slider) { slider.style.display = 'none'; }
     map.options.zoomSnap = 0;
     map.setMaxZoom(Math.max(map.getMaxZoom(), 22));
     map.setView(o.center, o.zoom, { animate: false });
@@ -137,6 +140,7 @@
       district: cfg.district, from: cfg.from, to: cfg.to, lang: cfg.lang,
       layers: layers.join(','),
     });
+    if (cfg.asOf) { q.set('as_of', cfg.asOf); }  // the day the date slider shows
     var plan = activePlan();
     if (plan) { q.set('plan', String(plan.id)); q.set('opacity', plan.opacity.toFixed(2)); }
     if (form.elements.title.value.trim()) { q.set('title', form.elements.title.value.trim()); }
