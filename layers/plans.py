@@ -514,7 +514,8 @@ def lookup(conn: Connection, x: float, y: float, srid: int) -> str:
         raise InvalidParameterError(
             f"Điểm ({x}, {y}) nằm ngoài Hà Nội trong {G.crs_name(srid)}.",
             f"The point ({x}, {y}) falls outside Hanoi in {G.crs_name(srid)}.")
-    return conn.execute(load_sql("plans.lookup.sql"), {"x": x, "y": y, "srid": srid}).scalar_one()
+    return conn.execute(load_sql("plans.lookup.sql"),
+                        {"x": x, "y": y, "srid": srid, "storage_srid": VN2000}).scalar_one()
 
 
 GEOMETRY_KEYS = ("coordinates", "geometry", "geometries", "features")

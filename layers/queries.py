@@ -62,3 +62,8 @@ def map_extent(conn: Connection, district: str, ward: str | None,
                        {"district": district, "ward": ward, "tables": list(tables)}).one()
     bbox = None if row.w is None else (row.w, row.s, row.e, row.n)
     return MapExtent(bbox, orjson.loads(row.row_estimates))
+
+
+def schema_revision(conn: Connection) -> str:
+    """The schema revision(s) the database is at, comma-joined."""
+    return conn.execute(load_sql("schema.revision.sql")).scalar_one()

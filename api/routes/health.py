@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from api.deps import ConnDep
+from layers.queries import schema_revision
 
 router = APIRouter(tags=["health"])
 
@@ -17,7 +17,4 @@ def health(conn: ConnDep) -> dict[str, str]:
     Server versions are not shown here (they tell an attacker which flaws to try); the command
     `quyhoach db status` prints them.
     """
-    revision = conn.execute(text(
-        "SELECT string_agg(version_num, $$,$$ ORDER BY version_num) FROM alembic_version"
-    )).scalar_one()
-    return {"status": "ok", "schema": revision or ""}
+    return {"status": "ok", "schema": schema_revision(conn)}

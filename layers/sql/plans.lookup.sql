@@ -1,6 +1,6 @@
 -- What is planned at a point: the zones containing it (smallest first, newest plan first), the
 -- plan sheets covering it, and the red line nearest to it with its distance in VN-2000 metres.
-WITH pt AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), CAST(:srid AS integer)), 5897) AS g)
+WITH pt AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), CAST(:srid AS integer)), CAST(:storage_srid AS integer)) AS g)
 SELECT json_build_object(
   'point', json_build_object(
     'lon', round(ST_X(ST_Transform(pt.g, 4326))::numeric, 7),
