@@ -7,10 +7,10 @@ Q := $(VENV)/bin/quyhoach
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SYSTEM_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin chromium fonts-dejavu-core \
-	poppler-utils wrk
+	poppler-utils wrk nginx-light
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup system venv db-up db-down db-url migrate sample serve lint bench clean
+.PHONY: run test setup system venv db-up db-down db-url migrate sample serve lint bench bench-scale clean
 
 run: setup sample serve
 
@@ -66,6 +66,10 @@ lint: venv
 
 bench: setup
 	$(PY) bench/run.py
+
+# Reads and the import on 10,000, 100,000 and 1,000,000 parcels (about 15 minutes on 2 cores).
+bench-scale: setup
+	$(PY) bench/scale.py
 
 clean: db-down
 	rm -rf "$$($(Q) db path)" $(VENV) .pgdata maps/node_modules

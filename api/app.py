@@ -9,6 +9,7 @@ import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api.compression import CompressionMiddleware
 from api.deps import public_base
 from api.errors import STATUS_CODES, LastResortMiddleware, add_exception_handlers
 from api.guard import HeadAsGet, RequestGuard
@@ -16,7 +17,7 @@ from api.routes import collections, dashboard, exports, health, maps, plans, rep
 from api.routes.docs import router as docs_router
 from api.security import add_security_headers
 from core.settings import Settings
-from gis.db import make_engine
+from gis.db import make_engine, reading
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,8 +28,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.engine = make_engine(settings)
+        # Read-only routes use the replica when there is one, else the primary's own pool.
+        app.state.read_engine = (
+            make_engine(settings, settings.database_url_read, read_only=True)
+            if settings.database_url_read else reading(app.state.engine))
         yield
         app.state.engine.dispose()
+        if settings.database_url_read:
+            app.state.read_engine.dispose()
 
     app = FastAPI(
         title="quyhoach",
@@ -41,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_exception_handlers(app, STATUS_CODES)
     app.include_router(docs_router)
     # Outermost last: unexpected errors become a JSON 500, then bad requests stop before routing.
+    app.add_middleware(CompressionMiddleware)  # innermost: HEAD gets the GET's encoded headers
     app.add_middleware(HeadAsGet)
     app.add_middleware(RequestGuard)
     app.add_middleware(LastResortMiddleware)

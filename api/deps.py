@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from api import params as P
 from core import i18n
@@ -18,22 +19,39 @@ from layers import units
 from layers.registry import LAYERS, LayerSpec
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Cheap dependencies are `async def`: a plain `def` would cost a thread-pool hop each.
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was built with."""
     return request.app.state.settings
 
 
 def get_conn(request: Request) -> Iterator[Connection]:
-    """A pooled connection for the request."""
+    """A pooled connection to the primary database, for routes that write."""
     with request.app.state.engine.connect() as conn:
         yield conn
 
 
+async def get_read_conn(request: Request) -> AsyncIterator[Connection]:
+    """A pooled connection for a read-only route: the replica's when one is configured.
+
+    Without a replica it comes from the primary's pool. Either way each statement runs on its
+    own (autocommit): a read needs no BEGIN/ROLLBACK round trips around it, and giving the
+    connection back does no I/O, so it is done here rather than with another thread-pool hop.
+    The checkout may connect (and wait for the server), so that part runs in the pool.
+    """
+    conn = await run_in_threadpool(request.app.state.read_engine.connect)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ConnDep = Annotated[Connection, Depends(get_conn)]
+ReadConnDep = Annotated[Connection, Depends(get_read_conn)]
 
 
-def get_layer(collection_id: str) -> LayerSpec:
+async def get_layer(collection_id: str) -> LayerSpec:
     """The layer of a collection id, or a 404 that names the known ones."""
     spec = LAYERS.get(collection_id)
     if spec is None:
@@ -45,7 +63,7 @@ def get_layer(collection_id: str) -> LayerSpec:
     return spec
 
 
-def get_lang(request: Request) -> str:
+async def get_lang(request: Request) -> str:
     """The reader's language: ?lang=, then Accept-Language, then the default (Vietnamese)."""
     lang = request.query_params.get("lang")
     if lang in ("vi", "en"):
@@ -109,7 +127,7 @@ class Place:
 
 
 def get_place(
-    conn: ConnDep,
+    conn: ReadConnDep,
     district: str | None = Query(
         None, description="District slug, e.g. long-bien or hai-ba-trung (default long-bien)."),
     ward: str | None = Query(None, description="One ward of the district (its name)."),
@@ -150,7 +168,7 @@ class Period:
         return start, end
 
 
-def get_period(
+async def get_period(
     date_from: str | None = Query(None, alias="from", description="First day (YYYY-MM-DD)."),
     date_to: str | None = Query(None, alias="to", description="Last day (YYYY-MM-DD)."),
     as_of: str | None = Query(

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg.errors import QueryCanceled
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import (
+    DatabaseUnavailableError,
     InvalidDataError,
     InvalidParameterError,
     NotFoundError,
@@ -33,12 +36,33 @@ def query_timeout(exc: BaseException) -> QueryTimeoutError | None:
     return None
 
 
+# SQLSTATEs of a server that cannot serve now: connection exceptions (class 08), too many
+# connections, and a server shutting down, crashed or still starting.
+UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: BaseException) -> DatabaseUnavailableError | None:
+    """The error to answer when the database cannot be reached, or None for other errors."""
+    if isinstance(exc, DisconnectionError | sa_exc.TimeoutError):  # gone, or no free connection
+        return DatabaseUnavailableError(detail=f"{type(exc).__name__}: {exc}".strip())
+    if not isinstance(exc, DBAPIError):
+        return None
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    # Without a SQLSTATE the error is libpq's own: refused, timed out, or the connection lost.
+    lost = isinstance(exc.orig, psycopg.OperationalError) and (
+        not state or state.startswith(UNAVAILABLE_SQLSTATES))
+    if exc.connection_invalidated or lost:
+        return DatabaseUnavailableError(detail=str(exc.orig).strip())
+    return None
+
+
 STATUS_CODES: dict[type[PlanningError], int] = {
     InvalidParameterError: 400,
     InvalidDataError: 422,
     NotFoundError: 404,
     PayloadTooLargeError: 413,
     QueryTimeoutError: 503,
+    DatabaseUnavailableError: 503,
     ServiceBusyError: 503,
     PlanningError: 500,
 }
@@ -76,10 +100,10 @@ def add_exception_handlers(app: FastAPI, status_codes: dict[type[PlanningError],
                             status_code=status, headers=headers)
 
     async def database_handler(request: Request, exc: Exception) -> JSONResponse:
-        timeout = query_timeout(exc)
-        if timeout is None:
+        error = query_timeout(exc) or database_unavailable(exc)
+        if error is None:
             raise exc
-        return await planning_handler(request, timeout)
+        return await planning_handler(request, error)
 
     async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -108,7 +132,8 @@ def add_exception_handlers(app: FastAPI, status_codes: dict[type[PlanningError],
                             status_code=exc.status_code, headers=headers)
 
     app.add_exception_handler(PlanningError, planning_handler)
-    app.add_exception_handler(OperationalError, database_handler)
+    for db_error in (DBAPIError, DisconnectionError, sa_exc.TimeoutError):
+        app.add_exception_handler(db_error, database_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)
 

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import Receive
 
-from api.deps import ConnDep
+from api.deps import ConnDep, ReadConnDep
 from core.errors import ServiceBusyError
 
 log = logging.getLogger("quyhoach")
@@ -77,11 +77,17 @@ class WatchedConn:
 
 
 async def get_watched_conn(request: Request, conn: ConnDep) -> WatchedConn:
-    """The request's connection, watched for the client going away."""
+    """The request's connection to the primary, watched for the client going away."""
+    return WatchedConn(request, conn)
+
+
+async def get_watched_read_conn(request: Request, conn: ReadConnDep) -> WatchedConn:
+    """The request's read connection (the replica's, if any), watched for the client going away."""
     return WatchedConn(request, conn)
 
 
 WatchedConnDep = Annotated[WatchedConn, Depends(get_watched_conn)]
+WatchedReadConnDep = Annotated[WatchedConn, Depends(get_watched_read_conn)]
 
 
 class RenderPool:

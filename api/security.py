@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.settings import Settings
-from maps.build import tile_origin
+from maps.export import tile_origin
 
 NONCE_KEY = "csp_nonce"
 

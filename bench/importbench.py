@@ -12,8 +12,11 @@ ogr2ogr into the same shape without triggers (`parcels_bare`), and into a table 
 
 from __future__ import annotations
 
+import argparse
+import compileall
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -26,6 +29,7 @@ import psycopg
 import synth
 
 AREA = "ST_Area(ST_Transform(NEW.geom, 4326)::geography)"
+WAYS = ("quyhoach", "ogr2ogr", "ogr2ogr_bare", "ogr2ogr_new")
 
 
 @dataclass
@@ -106,14 +110,27 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
     return elapsed, proc.stdout + proc.stderr
 
 
-def run(server: str, database: str, gpkg: Path, rounds: int, expected: int) -> ImportTimes:
-    """Interleaved import runs (quyhoach, ogr2ogr, ogr2ogr into a new table), `rounds` each."""
+def compile_project() -> None:
+    """Byte-compile the project's packages, as installing a wheel does.
+
+    The command is timed as installed: with PYTHONDONTWRITEBYTECODE set and an editable install,
+    Python would otherwise compile every module of the project from source on each run.
+    """
+    root = Path(__file__).resolve().parent.parent
+    for pkg in ("core", "gis", "layers", "maps", "cli", "api"):
+        compileall.compile_dir(str(root / pkg), quiet=1)
+
+
+def run(server: str, database: str, gpkg: Path, rounds: int, expected: int,
+        ways: tuple[str, ...] = WAYS) -> ImportTimes:
+    """Interleaved import runs of each way (quyhoach, ogr2ogr...), `rounds` each."""
     out = ImportTimes(rows=expected)
     env = {**os.environ, "PGOPTIONS": "-c jit=off"}
     quyhoach = str(Path(sys.executable).parent / "quyhoach")
+    compile_project()
     for r in range(rounds):
-        order = ["quyhoach", "ogr2ogr", "ogr2ogr_bare", "ogr2ogr_new"]
-        order = order[r % 4:] + order[: r % 4]
+        order = list(ways)
+        order = order[r % len(order):] + order[: r % len(order)]
         for who in order:
             url = _fresh(server, database)
             if who == "quyhoach":
@@ -149,3 +166,51 @@ def cleanup(server: str, database: str) -> None:
         if c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
             c.execute(f'ALTER DATABASE "{template}" WITH ALLOW_CONNECTIONS true')
     benchdb.drop(server, template)
+
+
+def summary(times: ImportTimes) -> list[str]:
+    """One line per way of importing: median, runs and the ratio to ogr2ogr (same table work)."""
+    ogr = statistics.median(times.ogr2ogr) if times.ogr2ogr else float("nan")
+    out = []
+    for label, vals in (("quyhoach import (command)", times.quyhoach_cli),
+                        ("import_file (in process)", times.quyhoach_inproc),
+                        ("ogr2ogr, same table work", times.ogr2ogr),
+                        ("ogr2ogr, no triggers", times.ogr2ogr_bare),
+                        ("ogr2ogr, new table", times.ogr2ogr_new)):
+        if not vals:
+            continue
+        med = statistics.median(vals)
+        out.append(f"{label:28s} {med:7.2f} s  ({', '.join(f'{v:.2f}' for v in vals)})  "
+                   f"{med / ogr:.2f}× ogr2ogr")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The import comparison alone, on a scratch database: `--parcels` parcels, `--rounds` runs."""
+    from core.settings import Settings
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--parcels", type=int, default=20_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--ways", default=",".join(WAYS),
+                    help=f"comma-separated, of {', '.join(WAYS)}")
+    ap.add_argument("--database", default="quyhoach_bench_importonly")
+    ap.add_argument("--server-url", default=None)
+    ap.add_argument("--work", type=Path, default=Path(__file__).resolve().parent / ".work")
+    args = ap.parse_args(argv)
+    server = args.server_url or benchdb.server_url(Settings())
+    ds = synth.generate(args.parcels)
+    gpkg = synth.write_geopackage(ds, args.work / f"parcels-{args.parcels}.gpkg")
+    prepare(server, args.database, ds)
+    try:
+        times = run(server, args.database, gpkg, args.rounds, args.parcels,
+                    ways=tuple(args.ways.split(",")))
+    finally:
+        cleanup(server, args.database)
+    print(f"import of {args.parcels:,} parcels from {gpkg}, {args.rounds} interleaved runs each")
+    print("\n".join(summary(times)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -44,8 +44,9 @@ class Measure:
     """The runs of one peer in one scenario, summarised by medians."""
 
     runs: list[Run] = field(default_factory=list)
-    bytes: int | None = None
+    bytes: int | None = None  # of the body as sent (compressed when the answer is)
     features: int | None = None
+    encoding: str | None = None  # the answer's Content-Encoding, when it has one
 
     @property
     def rps(self) -> float:
@@ -101,7 +102,7 @@ def wrk(url: str, conns: int, seconds: int, headers: dict[str, str] | None = Non
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
-    """One uncompressed GET: (status, body, headers)."""
+    """One GET, uncompressed unless `headers` ask otherwise: (status, body as sent, headers)."""
     req = urllib.request.Request(url, headers={"Accept-Encoding": "identity", **(headers or {})})
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
@@ -122,23 +123,32 @@ class Statement:
 
 
 def capture(app: Any, path: str) -> list[Statement]:
-    """The statements quyhoach runs for one request (the second of two, so caches are warm)."""
+    """The statements quyhoach runs for one request (the second of two, so caches are warm).
+
+    They are taken from psycopg's cursors, which see every statement: those SQLAlchemy sends and
+    those the app runs on the driver's connection itself (tiles, COPY).
+    """
+    import psycopg
     from fastapi.testclient import TestClient
-    from sqlalchemy import event
 
     seen: list[Statement] = []
+    execute = psycopg.Cursor.execute
 
-    def listen(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        seen.append(Statement(statement, dict(parameters or {})))
+    def listen(cur: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        if isinstance(query, bytes):
+            query = query.decode()
+        if isinstance(query, str):
+            seen.append(Statement(query, dict(params or {}) if isinstance(params, dict)
+                                  else {}))
+        return execute(cur, query, params, **kwargs)
 
     with TestClient(app) as client:
         client.get(path)
-        engine = app.state.engine
-        event.listen(engine, "before_cursor_execute", listen)
+        psycopg.Cursor.execute = listen  # type: ignore[method-assign]
         try:
             r = client.get(path)
         finally:
-            event.remove(engine, "before_cursor_execute", listen)
+            psycopg.Cursor.execute = execute  # type: ignore[method-assign]
     if r.status_code != 200 or not seen:
         raise RuntimeError(f"capturing {path}: HTTP {r.status_code}, {len(seen)} statements")
     return seen

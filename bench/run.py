@@ -4,12 +4,14 @@ Generates the synthetic data set into its own database (reused while the generat
 schema are unchanged), serves it with quyhoach and tipg side by side, drives both with wrk on
 loopback in interleaved runs (quyhoach, tipg, floor; the order rotates each round), times the
 GeoPackage import against ogr2ogr, loads /map in headless Chromium, and prints the table that
-bench/results/latest.md keeps.
+bench/results/latest.md keeps. Two of the requests are measured again with
+`Accept-Encoding: gzip`, beside the uncompressed ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import sys
@@ -49,11 +51,17 @@ def _count_features(kind: str, body: bytes) -> int | None:
 
 
 def _probe(base: str, sc: scenarios.Scenario, path: str) -> load.Measure:
-    status, body, _ = load.fetch(base + path, dict(sc.headers))
-    expected = 304 if sc.headers else 200
+    headers = dict(sc.headers)
+    status, body, answered = load.fetch(base + path, headers)
+    expected = 304 if "If-None-Match" in headers else 200
     if status != expected:
         raise RuntimeError(f"{base}{path} answered {status}: {body[:500]!r}")
-    m = load.Measure(bytes=len(body))
+    encoding = {k.lower(): v for k, v in answered.items()}.get("content-encoding")
+    m = load.Measure(bytes=len(body), encoding=encoding)
+    if encoding == "gzip":
+        body = gzip.decompress(body)
+    elif encoding not in (None, "identity"):
+        raise RuntimeError(f"{base}{path} answered in {encoding}, which the probe cannot read")
     m.features = None if status == 304 else _count_features(sc.kind, body)
     return m
 
@@ -106,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="worker count of the second pass (8-connection scenarios); 0: none")
     ap.add_argument("--import-rounds", type=int, default=3)
     ap.add_argument("--map-rounds", type=int, default=3)
-    ap.add_argument("--database", default="quyhoach_bench")
+    ap.add_argument("--database", default=None,
+                    help="the data set's database (default quyhoach_bench; quyhoach_bench_smoke "
+                         "with --smoke, so a smoke run leaves the full data set alone)")
     ap.add_argument("--server-url", default=None,
                     help="admin URL of the PostgreSQL server (default: DATABASE_URL's, or the "
                          "project's own cluster)")
@@ -118,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=BENCH / ".work")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = ap.parse_args(argv)
+    args.database = args.database or ("quyhoach_bench_smoke" if args.smoke else "quyhoach_bench")
     if args.smoke:
         args.parcels, args.seconds, args.rounds = min(args.parcels, 300), 1, 1
         args.import_rounds, args.map_rounds, args.workers = 1, 1, 0
@@ -140,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     from api.app import create_app
 
     app = create_app(Settings(database_url=url, basemap_url="http://127.0.0.1:9/{z}/{x}/{y}.png"))
-    res = report.Results(picks=picks)
+    res = report.Results(picks=picks, scenarios=scs, parcels=args.parcels)
     if ds is None:
         ds = synth.generate(args.parcels)
     res.settings = {
@@ -151,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"in 12 districts (bench/synth.py, seed {synth.SEED})"),
         "runs": f"{args.rounds} interleaved runs of {args.seconds} s per peer and scenario "
                 "(medians shown), after a warm-up run",
-        "load generator": "wrk on loopback, no Accept-Encoding (uncompressed on both services)",
+        "load generator": "wrk on loopback, no Accept-Encoding (uncompressed on both services) "
+                          "except in the compressed rows (`Accept-Encoding: gzip`)",
         "floor": "pgbench -M prepared running the statements quyhoach sends for that request "
                  "(captured from the app), same connection count, jit=off, "
                  "plan_cache_mode=force_custom_plan",
@@ -169,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         running.append(t)
         res.rows += run_scenarios(scs, q, t, app, url, args.seconds, args.rounds, True,
                                   warm)
+        log("compressed: the box and the z14 tile with Accept-Encoding: gzip")
+        res.gzip_rows += run_scenarios(scenarios.compressed(scs), q, t, app, url, args.seconds,
+                                       args.rounds, False, warm)
         _, _, headers = load.fetch(q.base + scs[-1].quyhoach)
         if headers.get("ETag") or headers.get("etag"):
             reval = scenarios.revalidation(picks, headers.get("ETag") or headers.get("etag"))

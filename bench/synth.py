@@ -18,13 +18,16 @@ import numpy as np
 import psycopg
 import shapely
 
-from gis.srs import VN2000, from_wgs84
+from gis.srs import HANOI_VN2000, VN2000, from_wgs84
 
 FULL = {"parcels": 100_000, "projects": 2_000, "red_line_markers": 20_000, "lakes": 240,
         "civilized_streets": 600}
 GENERATOR_VERSION = 4
 SEED = 20221
 DISTRICT_M = 5000.0
+# Parcels twelve 5 km districts hold comfortably (the densest is then about two thirds built
+# up); larger data sets get larger districts, so the parcels, blocks and tiles look the same.
+DISTRICT_CAPACITY = 140_000
 WARDS_PER_SIDE = 4
 ROADS_PER_SIDE = 5
 ROAD_HALF_WIDTH = 15.0
@@ -67,20 +70,33 @@ def counts_for(parcels: int) -> dict[str, int]:
     return {k: max(4, round(v * scale)) if k != "parcels" else parcels for k, v in FULL.items()}
 
 
-def _origin() -> tuple[float, float]:
+def district_side(parcels: int) -> float:
+    """Side of a district (m): 5 km up to DISTRICT_CAPACITY parcels, then growing with the area."""
+    if parcels <= DISTRICT_CAPACITY:
+        return DISTRICT_M
+    return math.ceil(DISTRICT_M * math.sqrt(parcels / DISTRICT_CAPACITY) / 100) * 100
+
+
+def _origin(side: float) -> tuple[float, float]:
     cx, cy = from_wgs84(*HANOI_CENTRE)
     rows = math.ceil(len(DISTRICTS) / COLUMNS)
-    return round(cx - COLUMNS * DISTRICT_M / 2), round(cy + rows * DISTRICT_M / 2)
+    x0, y0 = round(cx - COLUMNS * side / 2), round(cy + rows * side / 2)
+    # A large city is moved west or south as far as needed to stay inside Hanoi's extent, which
+    # an import checks every row against.
+    xmin, ymin, xmax, ymax = HANOI_VN2000
+    x0 = max(xmin + 1000, min(x0, xmax - 1000 - COLUMNS * side))
+    y0 = min(ymax - 1000, max(y0, ymin + 1000 + rows * side))
+    return x0, y0
 
 
-def district_boxes() -> list[tuple[str, str, float, float, float, float]]:
+def district_boxes(side: float = DISTRICT_M) -> list[tuple[str, str, float, float, float, float]]:
     """(slug, name, xmin, ymin, xmax, ymax) of each district, in VN-2000 metres."""
-    x0, y0 = _origin()
+    x0, y0 = _origin(side)
     out = []
     for i, (slug, name, _) in enumerate(DISTRICTS):
         r, c = divmod(i, COLUMNS)
-        xmin, ymax = x0 + c * DISTRICT_M, y0 - r * DISTRICT_M
-        out.append((slug, name, xmin, ymax - DISTRICT_M, xmin + DISTRICT_M, ymax))
+        xmin, ymax = x0 + c * side, y0 - r * side
+        out.append((slug, name, xmin, ymax - side, xmin + side, ymax))
     return out
 
 
@@ -102,16 +118,16 @@ def _pick(rng: np.random.Generator, choices: tuple[tuple[str, float], ...], n: i
     return names[rng.choice(len(names), size=n, p=p / p.sum())]
 
 
-def _blocks(xmin: float, ymin: float) -> list[tuple[float, float, float, float]]:
+def _blocks(xmin: float, ymin: float, side: float) -> list[tuple[float, float, float, float]]:
     """The blocks between a district's roads, nearest the district's centre first."""
-    step = DISTRICT_M / (ROADS_PER_SIDE + 1)
+    step = side / (ROADS_PER_SIDE + 1)
     margin = ROAD_HALF_WIDTH + 8
     out = []
     for i in range(ROADS_PER_SIDE + 1):
         for j in range(ROADS_PER_SIDE + 1):
             out.append((xmin + i * step + margin, ymin + j * step + margin,
                         xmin + (i + 1) * step - margin, ymin + (j + 1) * step - margin))
-    mid = xmin + DISTRICT_M / 2, ymin + DISTRICT_M / 2
+    mid = xmin + side / 2, ymin + side / 2
     return sorted(out, key=lambda b: ((b[0] + b[2]) / 2 - mid[0]) ** 2
                   + ((b[1] + b[3]) / 2 - mid[1]) ** 2)
 
@@ -136,7 +152,7 @@ class _Occupancy:
 
     def __init__(self, box: tuple[float, float, float, float]):
         self.x0, self.y0 = box[0], box[1]
-        n = int(DISTRICT_M / self.CELL)
+        n = int((box[2] - box[0]) / self.CELL)
         self.grid = np.zeros((n, n), dtype=bool)
 
     def _span(self, xmin: float, ymin: float, xmax: float, ymax: float) -> tuple[slice, slice]:
@@ -161,12 +177,13 @@ def generate(parcels: int = FULL["parcels"], seed: int = SEED) -> Dataset:
     rng = np.random.default_rng(seed)
     counts = counts_for(parcels)
     ds = Dataset(counts)
-    boxes = district_boxes()
+    dside = district_side(parcels)
+    boxes = district_boxes(dside)
     occ = {b[0]: _Occupancy(b[2:]) for b in boxes}
 
     # Wards: a 4 × 4 grid per district.
     ward_rows, ward_polys = [], []
-    side = DISTRICT_M / WARDS_PER_SIDE
+    side = dside / WARDS_PER_SIDE
     for slug, _, xmin, ymin, _, _ in boxes:
         for k in range(WARDS_PER_SIDE**2):
             r, c = divmod(k, WARDS_PER_SIDE)
@@ -180,7 +197,7 @@ def generate(parcels: int = FULL["parcels"], seed: int = SEED) -> Dataset:
 
     # Roads: a grid per district; each road has a red line on both kerbs.
     roads = []  # (district, name, x1, y1, x2, y2)
-    step = DISTRICT_M / (ROADS_PER_SIDE + 1)
+    step = dside / (ROADS_PER_SIDE + 1)
     for slug, name, xmin, ymin, xmax, ymax in boxes:
         for k in range(1, ROADS_PER_SIDE + 1):
             y = ymin + k * step
@@ -229,7 +246,7 @@ def generate(parcels: int = FULL["parcels"], seed: int = SEED) -> Dataset:
     proj_rows, proj_polys, parcel_polys, parcel_project = [], [], [], []
     pid = 0
     for d, (slug, name, xmin, ymin, _, _) in enumerate(boxes):
-        blocks = _blocks(xmin, ymin)
+        blocks = _blocks(xmin, ymin, dside)
         b = 0
         bx0, by0, bx1, by1 = blocks[0]
         x, y, shelf = bx0, by0, 0.0
@@ -318,8 +335,8 @@ def generate(parcels: int = FULL["parcels"], seed: int = SEED) -> Dataset:
         for _ in range(lakes_per[d]):
             r = float(rng.uniform(30, 160))
             for _attempt in range(500):
-                x = xmin + r + 20 + rng.random() * (DISTRICT_M - 2 * r - 40)
-                y = ymin + r + 20 + rng.random() * (DISTRICT_M - 2 * r - 40)
+                x = xmin + r + 20 + rng.random() * (dside - 2 * r - 40)
+                y = ymin + r + 20 + rng.random() * (dside - 2 * r - 40)
                 if occ[slug].free(x - r, y - r, x + r, y + r):
                     break
             occ[slug].take(x - r, y - r, x + r, y + r)

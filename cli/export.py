@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import uvicorn
 
 from core.errors import PlanningError
 from core.settings import get_settings
@@ -40,6 +39,8 @@ def serving() -> Iterator[str]:
     uvicorn builds the app from its import string with the settings of the environment, the
     same this command read; the socket is bound here first, so no other process can take it.
     """
+    import uvicorn
+
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

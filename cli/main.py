@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import gc
 import sys
 from pathlib import Path
 
 import click
-import uvicorn
 from sqlalchemy import text
 
 from cli.export import export_map_cmd
@@ -28,8 +29,17 @@ def _fail(message: str) -> None:
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Quyhoach: spatial planning service for Hanoi's districts."""
+    # What the imports built lives as long as the command, so the collector need not scan it
+    # while the command runs; it is unfrozen at the end for a caller that goes on (a test runner).
+    gc.freeze()
+    ctx.call_on_close(gc.unfreeze)
+
+
+# Nor need the interpreter walk it at exit, which took 0.2 s of every command.
+atexit.register(gc.freeze)
 
 
 @main.group()
@@ -152,6 +162,8 @@ def report_cmd(
 @click.option("--workers", default=1, type=int)
 def serve_cmd(host: str, port: int, workers: int) -> None:
     """Serve the API and the map."""
+    import uvicorn
+
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 

@@ -49,6 +49,19 @@ class ServiceBusyError(PlanningError):
     retry_after = 5  # seconds, sent as Retry-After
 
 
+class DatabaseUnavailableError(ServiceBusyError):
+    """The database cannot be reached (stopped, restarting, failing over) or has no free connection."""
+
+    code = "DatabaseUnavailable"
+    retry_after = 5
+
+    def __init__(self, detail: str | None = None):
+        super().__init__(
+            "Cơ sở dữ liệu tạm thời không truy cập được; vui lòng thử lại sau ít giây.",
+            "The database cannot be reached for the moment; please try again in a few seconds.",
+            detail=detail)
+
+
 class QueryTimeoutError(ServiceBusyError):
     """A statement ran past the statement timeout and the server cancelled it."""
 

@@ -38,6 +38,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "yes": ("Có", "Yes"),
     "no": ("Không", "No"),
     "of_project_area": ("diện tích dự án", "of the project's area"),
+    # Popups of features drawn from vector tiles, whose details are fetched on click.
+    "feature_failed": ("Không tải được thông tin đối tượng.", "Could not load the feature's details."),
 }
 
 # Attribute labels of the popups.

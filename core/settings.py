@@ -18,11 +18,23 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "QUYHOACH_DATABASE_URL")
     )
+    # Read-only routes (items, tiles, collections, stats, reports, map, dashboard, exports) read
+    # from this database when set, e.g. a hot standby; writes always go to DATABASE_URL.
+    database_url_read: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL_READ", "QUYHOACH_DATABASE_URL_READ"),
+    )
     pg_port: int = 55432
     pg_data: Path | None = None  # default: see gis.cluster.default_data_dir
     pg_bindir: Path | None = None
     pg_database: str = "quyhoach"
-    pool_size: int = 5
+    # The pool holds as many connections as requests run at once: a smaller pool closes and
+    # reopens backends under load, and a new backend sets PROJ up again on its first transform.
+    pool_size: int = 10
+    pool_max_overflow: int = 10
+    pool_timeout_s: float = 5.0  # waiting for a free connection; then a 503
+    pool_recycle_s: int = 1800
+    connect_timeout_s: int = 2  # a database that does not answer is a 503, not a hang
 
     storage_srid: int = 5897
     basemap_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -24,8 +24,6 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.transform import Affine
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
-from rio_tiler.errors import TileOutsideBounds
-from rio_tiler.io import Reader
 from shapely import Polygon, make_valid
 from shapely.geometry import MultiPolygon
 
@@ -251,6 +249,10 @@ def empty_tile(size: int = TILE_SIZE) -> bytes:
 
 def tile_png(path: Path, z: int, x: int, y: int, size: int = TILE_SIZE) -> bytes:
     """A Web Mercator XYZ tile of a stored sheet as PNG, transparent outside the sheet."""
+    # rio-tiler (with its STAC and HTTP clients) is only needed to serve a sheet's tiles.
+    from rio_tiler.errors import TileOutsideBounds
+    from rio_tiler.io import Reader
+
     with _quiet(), Reader(str(path)) as src:
         if not src.tile_exists(x, y, z):
             return empty_tile(size)

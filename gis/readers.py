@@ -28,6 +28,9 @@ from gis import safe_open as S
 from gis.srs import HANOI_LONLAT, HANOI_VN2000, VN2000, WGS84, transformer
 
 CHUNK = 10_000
+# The first chunk is small: its rows reach the database while the next chunk is read, so the
+# server does not wait for ten thousand rows to be read and checked before it starts.
+FIRST_CHUNK = 1_000
 DBF_NAME_LENGTH = 10
 VIETNAM_LONLAT = (102.0, 8.0, 110.0, 23.5)
 FORMATS = {
@@ -241,6 +244,14 @@ def _read(src: S.VectorSource, fmt: str, name: str, skip: int = 0,
         _cannot_read(name, fmt, exc)
 
 
+def chunk_bounds(total: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) rows of each chunk: FIRST_CHUNK rows, then CHUNK rows at a time."""
+    start, size = 0, min(FIRST_CHUNK, CHUNK)
+    while start < total:
+        yield start, min(total, start + size)
+        start, size = start + size, CHUNK
+
+
 def read_chunks(src: S.VectorSource, fmt: str, name: str
                 ) -> tuple[int, Iterator[tuple[pd.DataFrame, Any]]]:
     """The number of features and an iterator of (attributes, geometry) chunks, index = row."""
@@ -248,8 +259,8 @@ def read_chunks(src: S.VectorSource, fmt: str, name: str
     if fmt.startswith(("GeoPackage", "Shapefile")) and total >= 0:
         # Large files are read a chunk at a time, so the server works while the rest is read.
         def stream() -> Iterator[tuple[pd.DataFrame, Any]]:
-            for start in range(0, total, CHUNK):
-                df = _read(src, fmt, name, skip=start, limit=CHUNK)
+            for start, stop in chunk_bounds(total):
+                df = _read(src, fmt, name, skip=start, limit=stop - start)
                 df.index = pd.RangeIndex(start, start + len(df))
                 yield _split(df)
         return total, stream()
@@ -258,8 +269,8 @@ def read_chunks(src: S.VectorSource, fmt: str, name: str
     total = len(df)
 
     def whole() -> Iterator[tuple[pd.DataFrame, Any]]:
-        for start in range(0, len(df), CHUNK):
-            yield _split(df.iloc[start:start + CHUNK])
+        for start, stop in chunk_bounds(len(df)):
+            yield _split(df.iloc[start:stop])
     return total, whole()
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from gis.srs import DECIMALS, VN2000, WGS84, transformer
 from layers.registry import LayerSpec
@@ -159,6 +159,16 @@ def _where(spec: LayerSpec, q: Query, params: dict[str, Any]) -> str:
 ESTIMATE_ABOVE = 50_000
 
 
+@lru_cache(maxsize=1024)
+def _statement(sql: str) -> TextClause:
+    """The statement of one shape of query (layer, filters given, output CRS), parsed once.
+
+    Values are bound, so a statement's text depends only on the layer and which filters a
+    request uses: a few dozen shapes per layer, each parsed and compiled once per process.
+    """
+    return text(sql)
+
+
 def items(conn: Connection, spec: LayerSpec, q: Query) -> tuple[int, int, str]:
     """(numberMatched, numberReturned, comma-joined features) of one page."""
     params: dict[str, Any] = {"limit": q.limit, "offset": q.offset, "out_srid": q.out_srid,
@@ -178,17 +188,25 @@ SELECT {matched} AS matched,
          AS features
 FROM (SELECT * FROM src f WHERE {where} ORDER BY f.id LIMIT :limit OFFSET :offset) f
 """
-    row = conn.execute(text(sql), params).one()
+    row = conn.execute(_statement(sql), params).one()
     return int(row.matched), int(row.returned), row.features
+
+
+@lru_cache(maxsize=256)
+def _item_statement(spec: LayerSpec, columns: tuple[str, ...], out_srid: int,
+                    lat_lon: bool) -> TextClause:
+    """The one-feature statement of a layer for one output CRS and axis order."""
+    q = Query(out_srid=out_srid, lat_lon=lat_lon)
+    return text(f"""
+WITH src AS ({feature_source(spec)})
+SELECT {_feature_expr(q, columns)} FROM src f WHERE f.id = :fid
+""")
 
 
 def item(conn: Connection, spec: LayerSpec, feature_id: int, q: Query) -> str | None:
     """One feature as a GeoJSON Feature, or None."""
-    sql = f"""
-WITH src AS ({feature_source(spec)})
-SELECT {_feature_expr(q, property_columns(conn, spec))} FROM src f WHERE f.id = :fid
-"""
-    return conn.execute(text(sql), {"fid": feature_id, "out_srid": q.out_srid}).scalar_one_or_none()
+    sql = _item_statement(spec, property_columns(conn, spec), q.out_srid, q.lat_lon)
+    return conn.execute(sql, {"fid": feature_id, "out_srid": q.out_srid}).scalar_one_or_none()
 
 
 def extent(conn: Connection, spec: LayerSpec) -> dict[str, Any]:

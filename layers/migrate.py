@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, text
 
 from gis.db import sqlalchemy_url
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 
 def alembic_config(url: str | None = None) -> Config:
     """Alembic configuration pointing at the packaged migrations."""
+    # Alembic (and Mako behind it) is only needed by the commands that migrate.
+    from alembic.config import Config
+
     ini = resources.files("layers").joinpath("alembic.ini")
     cfg = Config(str(ini))
     cfg.set_main_option("script_location", str(resources.files("layers").joinpath("migrations")))
@@ -23,6 +28,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database to `revision` (every branch head by default)."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         # Migrations are admin work: not bound by a service engine's statement timeout.

@@ -64,6 +64,12 @@ def map_extent(conn: Connection, district: str, ward: str | None,
     return MapExtent(bbox, orjson.loads(row.row_estimates))
 
 
+def layer_versions(conn: Connection, layers: tuple[str, ...]) -> dict[str, int]:
+    """The data version of each layer (bumped by every write to it; 0 if never written)."""
+    rows = conn.execute(load_sql("layer_versions.sql"), {"layers": list(layers)}).all()
+    return {row.layer: int(row.version) for row in rows}
+
+
 def schema_revision(conn: Connection) -> str:
     """The schema revision(s) the database is at, comma-joined."""
     return conn.execute(load_sql("schema.revision.sql")).scalar_one()

@@ -53,6 +53,9 @@ class LayerSpec:
     # What `quyhoach import` may write; a layer without import columns is not imported from files.
     import_columns: tuple[ImportColumn, ...] = ()
     unique_key: tuple[str, ...] = ()  # columns that together identify a row
+    # What a vector tile's features carry besides their id: the table's columns that style and
+    # label it on the map. Amounts, dates and joined names and figures come from the item.
+    tile_columns: tuple[str, ...] = ()
 
     @property
     def geometry_family(self) -> str:
@@ -118,6 +121,7 @@ LAYERS: dict[str, LayerSpec] = {
                 _i("status", "code", True, m.PROJECT_STATUSES),
                 _i("started_on", "date"), _i("target_date", "date"), _i("completed_on", "date")),
             unique_key=("code",),
+            tile_columns=("code", "status"),
         ),
         LayerSpec(
             "parcels", "Thửa đất thu hồi (phương án bồi thường)", "Parcels (compensation plans)",
@@ -140,6 +144,7 @@ LAYERS: dict[str, LayerSpec] = {
                 _i("paid_on", "date"), _i("handed_over_on", "date"),
                 _i("compensation_vnd", "numeric", default=0)),
             unique_key=("code",),
+            tile_columns=("code", "status"),
         ),
         LayerSpec(
             "red_lines", "Chỉ giới đường đỏ", "Red lines",
@@ -148,6 +153,7 @@ LAYERS: dict[str, LayerSpec] = {
             "MultiLineString",
             (DISTRICT, _q("road", "string", "Tuyến đường / Road")),
             import_columns=(IMPORT_DISTRICT, _i("road", required=True), _i("plan_ref")),
+            tile_columns=("road",),
         ),
         LayerSpec(
             "red_line_markers", "Mốc chỉ giới đường đỏ", "Red-line markers",
@@ -163,6 +169,7 @@ LAYERS: dict[str, LayerSpec] = {
                 _i("red_line_id", "integer", references="red_lines"),
                 _i("status", "code", True, m.MARKER_STATUSES), _i("surveyed_on", "date")),
             unique_key=("code",),
+            tile_columns=("code", "status"),
         ),
         LayerSpec(
             "lakes", "Hồ, ao", "Lakes and ponds",
@@ -176,6 +183,7 @@ LAYERS: dict[str, LayerSpec] = {
             import_columns=(
                 _i("name", required=True), IMPORT_DISTRICT, _i("works", "code", True, m.LAKE_WORKS),
                 _i("status", "code", True, m.LAKE_STATUSES), _i("completed_on", "date")),
+            tile_columns=("name", "works"),
         ),
         LayerSpec(
             "civilized_streets", "Tuyến phố văn minh đô thị", "Civilized streets",
@@ -191,6 +199,7 @@ LAYERS: dict[str, LayerSpec] = {
                 _i("name", required=True), IMPORT_DISTRICT, _i("ward"),
                 _i("kind", "code", True, m.STREET_KINDS), _i("year_recognised", "integer"),
                 _i("status", "code", True, m.STREET_STATUSES)),
+            tile_columns=("name", "kind", "status"),
         ),
         LayerSpec(
             "wards", "Phường", "Wards",
@@ -199,6 +208,7 @@ LAYERS: dict[str, LayerSpec] = {
             (DISTRICT, _q("name", "string", "Tên phường / Name")),
             import_columns=(IMPORT_DISTRICT, _i("name", required=True)),
             unique_key=("district", "name"),
+            tile_columns=("name",),
         ),
         LayerSpec(
             "plan_zones", "Quy hoạch sử dụng đất 1/2000", "Planned land use (1/2000 zoning plans)",
@@ -210,6 +220,7 @@ LAYERS: dict[str, LayerSpec] = {
             (_q("plan_id", "integer", "Quy hoạch / Plan"),
              _q("code", "string", "Mã đất / Land-use code", landuse.CODES),
              _q("name", "string", "Ký hiệu lô / Plot label")),
+            tile_columns=("code", "name"),
         ),
     )
 }

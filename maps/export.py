@@ -28,8 +28,6 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import orjson
-from playwright.async_api import TimeoutError as PlaywrightTimeout
-from playwright.async_api import async_playwright
 from sqlalchemy import Connection
 
 from core import i18n
@@ -42,7 +40,6 @@ from layers.features import BBox
 from layers.queries import Area, clearance_stats
 from layers.units import DEFAULT_DISTRICT, default_period
 from maps import styles
-from maps.build import tile_origin
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -419,6 +416,9 @@ class _Chromium:
                         "Chromium, which renders map snapshots, is not installed on the server.",
                         detail=f"missing {self.executable}")
                 if self._playwright is None:
+                    # Playwright is loaded by the first snapshot, not by every command.
+                    from playwright.async_api import async_playwright
+
                     self._playwright = await async_playwright().start()
                 self._browser = await self._playwright.chromium.launch(
                     executable_path=str(self.executable), args=CHROMIUM_ARGS)
@@ -457,6 +457,17 @@ def _close_browsers() -> None:
 READY_JS = "() => !!(window.quyhoach && quyhoach.exportSetup && quyhoach.map)"
 # Schemes of URLs a page makes itself (no network behind them).
 LOCAL_SCHEMES = ("data", "blob", "about")
+
+
+def tile_origin(template: str) -> str | None:
+    """The CSP source of a tile URL template's origin; None for the service's own (relative)."""
+    parts = urlsplit(template.replace("{s}", "*"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    host = parts.netloc.lower()
+    if "{" in host or "@" in host or "*" in host.removeprefix("*."):
+        return f"{parts.scheme}:"  # a host only known per tile: any host of that scheme
+    return f"{parts.scheme}://{host}"
 
 
 def export_origins(page_url: str, basemap_url: str) -> tuple[str, ...]:
@@ -579,6 +590,8 @@ class SnapshotPool:
 
     async def _draw(self, page: Any, url: str, width: int, height: int,
                     setup: dict[str, Any]) -> bytes:
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
         start = time.monotonic()
         await self._confine(page, url)
         await page.set_viewport_size({"width": width, "height": height})

@@ -5,10 +5,6 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-
 from core.errors import PlanningError
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -29,6 +25,10 @@ def font_files() -> tuple[Path, Path]:
 @cache
 def register_fonts() -> None:
     """Register DejaVu Sans (regular and bold) for embedding, as one family for <b> markup."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     regular, bold = font_files()
     pdfmetrics.registerFont(TTFont(FONT, str(regular)))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(bold)))

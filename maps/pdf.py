@@ -19,17 +19,10 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from PIL import Image
-from rasterio.crs import CRS
-from reportlab.lib.utils import ImageReader, simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
-from rio_tiler.errors import TileOutsideBounds
-from rio_tiler.io import Reader
 from sqlalchemy import Connection
 
 from core import i18n
@@ -53,6 +46,9 @@ from maps.export import (
     to_vn2000,
 )
 from maps.fonts import FONT, FONT_BOLD, register_fonts
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 MM = 72 / 25.4  # PDF points per millimetre
 PAPERS: dict[str, tuple[float, float]] = {"A4": (210, 297), "A3": (297, 420), "A1": (594, 841)}
@@ -271,6 +267,12 @@ def plan_zones(conn: Connection, sheet: Sheet, storage_srid: int) -> list[Featur
 
 def plan_image(store: Path, sheet: Sheet, dpi: float = 200) -> Any | None:
     """The raster plan under the frame as an RGBA image (None when it does not reach it)."""
+    # Raster plans are the rare case of a print: their libraries load with the first one.
+    from PIL import Image
+    from rasterio.crs import CRS
+    from rio_tiler.errors import TileOutsideBounds
+    from rio_tiler.io import Reader
+
     plan = sheet.content.plan
     assert plan is not None and plan.file_path
     fw, fh = sheet.layout.frame_size
@@ -381,6 +383,8 @@ class SheetCanvas:
     def label(self, geom: Any, value: str, size: float, color: str = "#333333",
               bold: bool = False) -> None:
         """A label inside the frame at the geometry's point on surface, with a white halo."""
+        from reportlab.pdfbase import pdfmetrics
+
         if geom.geom_type != "Point":
             geom = shapely.clip_by_rect(geom, *self.sheet.extent)
             if geom.is_empty:
@@ -528,6 +532,8 @@ class Block:
 
     def lines(self, width: float, fs: float) -> list[tuple[Row, list[str]]]:
         """Rows wrapped to a width (points) at a base font size."""
+        from reportlab.lib.utils import simpleSplit
+
         out = []
         for r in self.rows:
             avail = width - r.indent * fs - (2.6 * fs if r.swatch else 0)
@@ -904,6 +910,9 @@ def _nfc(s: str) -> str:
 def render_sheet(conn: Connection, settings: Settings, sheet: Sheet,
                  today: dt.date | None = None) -> bytes:
     """The PDF of a sheet: its map as it stood on the day asked for, its panel and figures."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
     register_fonts()
     srid = settings.storage_srid
     today = today or dt.date.today()

@@ -14,32 +14,9 @@ from dataclasses import dataclass
 from functools import partial
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from openpyxl import Workbook
-from openpyxl.drawing.image import Image as XLImage
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from PIL import Image, ImageDraw, ImageFont
-from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    CondPageBreak,
-    Flowable,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    TableStyle,
-)
-from reportlab.platypus import Table as PdfTable
 from sqlalchemy import Connection
 
 from core import i18n
@@ -47,6 +24,14 @@ from layers.queries import clearance_stats
 from layers.reports import Figure, Report, Ring, Table, build_report
 from maps import styles
 from maps.fonts import FONT, FONT_BOLD, font_files, register_fonts
+
+# ReportLab, openpyxl and Pillow load with the first report of their kind, not with every command.
+if TYPE_CHECKING:
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
+    from reportlab.platypus import Table as PdfTable
 
 FORMATS = ("text", "json", "md", "pdf", "xlsx")
 MEDIA_TYPES = {
@@ -141,6 +126,10 @@ def _scale_label(sk: Sketch, lang: str) -> str:
 
 def figure_drawing(sk: Sketch, width: float, lang: str) -> Drawing:
     """The map figure as vector shapes, `width` points wide."""
+    from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+
     k = width / sk.width
     height = sk.height * k
     d = Drawing(width, height, initialFontName=FONT, initialFontSize=6.5)
@@ -193,6 +182,8 @@ def _rgb(color: str) -> tuple[int, int, int]:
 
 def render_png(fig: Figure, width_px: int = 1400, lang: str = "vi") -> bytes:
     """The map figure as a PNG (for spreadsheets and Markdown), drawn at twice the size."""
+    from PIL import Image, ImageDraw, ImageFont
+
     sk = sketch(fig, lang)
     regular, bold = font_files()
     ss = 2
@@ -286,6 +277,9 @@ def _markup(s: str) -> str:
 
 
 def _pdf_styles() -> dict[str, ParagraphStyle]:
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+
     base = ParagraphStyle("base", fontName=FONT, fontSize=10, leading=14)
 
     def style(name: str, **kw: Any) -> ParagraphStyle:
@@ -316,6 +310,8 @@ def _pdf_styles() -> dict[str, ParagraphStyle]:
 
 def _text_width(s: str) -> float:
     """Width of table text, measured in bold: the total row is bold too."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     return stringWidth(s, FONT_BOLD, CELL_SIZE)
 
 
@@ -351,6 +347,10 @@ def column_widths(t: Table, lang: str, avail: float) -> list[float]:
 
 def _pdf_table(t: Table, lang: str, widths: list[float], st: dict[str, ParagraphStyle],
                rows: int | None = None) -> PdfTable:
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, TableStyle
+    from reportlab.platypus import Table as PdfTable
+
     def para(s: str, kind: str, head: bool = False) -> Paragraph:
         name = ("head" if head else "cell") + ("" if kind == "text" else "_r")
         return Paragraph(_markup(s), st[name])
@@ -387,6 +387,8 @@ def _height(f: Flowable, width: float) -> float:
 def _headed(head: Paragraph, body: list[Flowable], width: float, frame_h: float,
             first_rows: Callable[[], Flowable] | None) -> list[Flowable]:
     """A heading with what follows it, never left alone at the foot of a page."""
+    from reportlab.platypus import CondPageBreak, KeepTogether
+
     # What fits in half a page stays together; a longer table may start low on a page as long
     # as its header row and first rows come with the heading.
     total = _height(head, width) + sum(_height(f, width) for f in body) + 20
@@ -399,6 +401,9 @@ def _headed(head: Paragraph, body: list[Flowable], width: float, frame_h: float,
 
 def _page_number(canvas: Canvas, doc: SimpleDocTemplate) -> None:
     """Page numbers from the second page, centred at the top, as in administrative documents."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+
     canvas.saveState()
     canvas.setFont(FONT, 9)
     canvas.drawCentredString(A4[0] / 2, A4[1] - 9 * mm, str(doc.page))
@@ -407,6 +412,10 @@ def _page_number(canvas: Canvas, doc: SimpleDocTemplate) -> None:
 
 def render_pdf(report: Report) -> bytes:
     """The report as a vector PDF (A4), DejaVu Sans embedded so diacritics print."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
     register_fonts()
     lang = report.lang
     st = _pdf_styles()
@@ -489,6 +498,11 @@ def _xlsx_table(ws: Any, t: Table, bold: Any, fill: Any) -> None:
 
 def render_xlsx(report: Report) -> bytes:
     """The report as a workbook: the report sheet, then projects, wards, months and the map."""
+    from openpyxl import Workbook
+    from openpyxl.drawing.image import Image as XLImage
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     lang = report.lang
     s = report.stats
     w = partial(i18n.report_word, lang=lang)

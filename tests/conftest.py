@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 
 from api.app import create_app
-from api.deps import get_conn
+from api.deps import get_conn, get_read_conn
 from core.settings import Settings
 from gis import cluster as pgcluster
 from gis.db import libpq_url, make_engine
@@ -123,12 +123,13 @@ def client(app) -> Iterator[TestClient]:
 @pytest.fixture
 def tx_client(app, conn: Connection) -> Iterator[TestClient]:
     """An HTTP client whose requests share the rolled-back `conn` transaction."""
-    app.dependency_overrides[get_conn] = lambda: conn
+    app.dependency_overrides[get_conn] = app.dependency_overrides[get_read_conn] = lambda: conn
     try:
         with TestClient(app) as c:
             yield c
     finally:
         app.dependency_overrides.pop(get_conn, None)
+        app.dependency_overrides.pop(get_read_conn, None)
 
 
 @pytest.fixture(scope="session")

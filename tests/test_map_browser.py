@@ -170,9 +170,12 @@ def test_parcels_come_as_vector_tiles_from_zoom_14(open_map, clickable_project) 
     tiles = [u for u in m.requests if "/collections/parcels/tiles/WebMercatorQuad/17/" in u]
     assert tiles and all("?v=" in u for u in tiles)
     assert not [u for u in m.requests if "/collections/parcels/items" in u]
-    assert m.page.locator(".leaflet-qh-parcels-pane path").count() > 0
+    # Drawn on canvas, one per tile, not as an SVG path per parcel.
+    assert m.page.locator(".leaflet-qh-parcels-pane canvas").count() > 0
+    assert m.page.locator(".leaflet-qh-parcels-pane path").count() == 0
     popup = m.click_centre()
     assert "thửa đất thu hồi" in popup.lower() and p["name"] in popup
+    assert [u for u in m.requests if "/collections/parcels/items/" in u]  # the popup's details
     assert m.errors == []
 
 

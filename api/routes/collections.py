@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from api import params as P
-from api.deps import ConnDep, LangDep, LayerDep, SettingsDep, public_base
+from api.deps import LangDep, LayerDep, ReadConnDep, SettingsDep, public_base
 from core.errors import InvalidParameterError, NotFoundError
 from gis.srs import VN2000, crs_uri, supported_crs_uris
 from layers import features
@@ -81,7 +81,7 @@ def conformance() -> Response:
 
 
 @router.get("/collections", summary="The planning layers")
-def collections(request: Request, conn: ConnDep, lang: LangDep) -> Response:
+def collections(request: Request, conn: ReadConnDep, lang: LangDep) -> Response:
     """Every collection with its extent and CRS list."""
     base = public_base(request)
     docs = [collection_doc(s, base, lang, features.extent(conn, s)) for s in LAYERS.values()]
@@ -93,7 +93,7 @@ def collections(request: Request, conn: ConnDep, lang: LangDep) -> Response:
 
 
 @router.get("/collections/{collection_id}", summary="One layer", responses=ERRORS)
-def collection(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> Response:
+def collection(request: Request, spec: LayerDep, conn: ReadConnDep, lang: LangDep) -> Response:
     """Description of one collection."""
     return _json(collection_doc(spec, public_base(request), lang, features.extent(conn, spec)))
 
@@ -130,7 +130,7 @@ def _link(base_path: str, qs: dict[str, str], rel: str, offset: int | None = Non
 def items(
     request: Request,
     spec: LayerDep,
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     bbox: str | None = Query(None, description="minX,minY,maxX,maxY in bbox-crs (CRS84 by default)."),
     bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox: CRS84, EPSG:4326, EPSG:3857 or EPSG:5897."),
@@ -175,7 +175,7 @@ def items(
 def feature(
     request: Request,
     spec: LayerDep,
-    conn: ConnDep,
+    conn: ReadConnDep,
     feature_id: str,
     crs: str | None = Query(None, description="CRS of the response geometry (CRS84 by default)."),
 ) -> Response:

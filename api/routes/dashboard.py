@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import ConnDep, LangDep, PeriodDep, PlaceDep
+from api.deps import LangDep, PeriodDep, PlaceDep, ReadConnDep
 from api.routes.collections import ERRORS
 from layers import units
 from maps.dashboard import DashboardView, render_dashboard
@@ -16,7 +16,7 @@ router = APIRouter(tags=["maps"])
 @router.get("/dashboard", response_class=HTMLResponse, summary="Clearance dashboard",
             responses=ERRORS)
 def dashboard(
-    request: Request, conn: ConnDep, lang: LangDep, place: PlaceDep, period: PeriodDep,
+    request: Request, conn: ReadConnDep, lang: LangDep, place: PlaceDep, period: PeriodDep,
 ) -> HTMLResponse:
     """Charts by month, ward and funding, and the project table, for a district and period."""
     district = place.district_or_default

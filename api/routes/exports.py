@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep, server_base
-from api.limits import RenderPoolDep, WatchedConnDep
+from api.limits import RenderPoolDep, WatchedReadConnDep
 from api.routes.collections import ErrorBody
 from api.views import SheetRequestDep, SnapshotRequestDep
 from maps import export as X
@@ -33,7 +33,7 @@ def _filename(kind: str, ext: str) -> str:
     **ERRORS, 200: {"content": {"image/png": {}}}})
 async def map_png(
     request: Request,
-    db: WatchedConnDep,
+    db: WatchedReadConnDep,
     settings: SettingsDep,
     renderers: RenderPoolDep,
     req: SnapshotRequestDep,
@@ -54,7 +54,7 @@ async def map_png(
 @router.get("/exports/map.pdf", summary="PDF print at an exact scale", responses={
     **ERRORS, 200: {"content": {"application/pdf": {}}}})
 async def map_pdf(
-    db: WatchedConnDep,
+    db: WatchedReadConnDep,
     settings: SettingsDep,
     renderers: RenderPoolDep,
     req: SheetRequestDep,

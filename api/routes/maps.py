@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from api import params as P
-from api.deps import ConnDep, LangDep, PeriodDep, PlaceDep, SettingsDep
+from api.deps import LangDep, PeriodDep, PlaceDep, ReadConnDep, SettingsDep
 from api.routes.collections import ERRORS
 from api.security import csp_nonce
 from core.errors import NotFoundError
@@ -38,7 +38,7 @@ def serves_vector_tiles(app: FastAPI) -> bool:
             responses=ERRORS)
 def clearance_map(
     request: Request,
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     lang: LangDep,
     place: PlaceDep,

@@ -16,8 +16,8 @@ from starlette.datastructures import FormData, UploadFile
 
 from api import params as P
 from api.bodies import GeoJSONBody, form_body, json_request_body
-from api.deps import ConnDep, SettingsDep
-from api.limits import BUSY, WatchedConnDep
+from api.deps import ConnDep, ReadConnDep, SettingsDep
+from api.limits import BUSY, WatchedReadConnDep
 from api.routes.collections import ErrorBody
 from core.errors import InvalidDataError, InvalidParameterError
 from gis import georef as G
@@ -101,7 +101,7 @@ def _control_points(form: FormData, gcp_text: str | None) -> tuple[list[G.Contro
 
 
 @router.get("/plans", summary="The zoning plans", responses={200: {"content": {GEOJSON: {}}}})
-def list_plans(conn: ConnDep) -> Response:
+def list_plans(conn: ReadConnDep) -> Response:
     """Every plan: name, decision, approval date, scale, kind and footprint (CRS84)."""
     return _json(plans.list_plans(conn), media_type=GEOJSON)
 
@@ -207,7 +207,7 @@ def _point(lon: str | None, lat: str | None, x: str | None, y: str | None,
 
 @router.get("/plans/lookup", summary="What is planned here", responses=ERRORS)
 def lookup(
-    conn: ConnDep,
+    conn: ReadConnDep,
     lon: str | None = Query(None, description="Longitude (WGS 84)."),
     lat: str | None = Query(None, description="Latitude (WGS 84)."),
     x: str | None = Query(None, description="Easting, in crs (VN-2000 by default)."),
@@ -234,7 +234,7 @@ def _plan_id_param(value: str | None) -> int | None:
                  "has `crs`."))
 async def analyse_polygon(
     body: GeoJSONBody,
-    db: WatchedConnDep,
+    db: WatchedReadConnDep,
     settings: SettingsDep,
     plan_id: str | None = Query(None, description="Only this plan's zones."),
 ) -> Response:
@@ -246,7 +246,7 @@ async def analyse_polygon(
 
 @router.get("/plans/analysis/projects/{project}", summary="Planned land use of a project",
             responses={**ERRORS, **BUSY})
-async def analyse_project(db: WatchedConnDep, project: str,
+async def analyse_project(db: WatchedReadConnDep, project: str,
                           plan_id: str | None = Query(None, description="Only this plan's zones.")
                           ) -> Response:
     """Hectares of each planned land use inside a clearance project (its id or code)."""
@@ -255,7 +255,7 @@ async def analyse_project(db: WatchedConnDep, project: str,
 
 @router.get("/plans/analysis/parcels/{parcel}", summary="Planned land use of a parcel",
             responses={**ERRORS, **BUSY})
-async def analyse_parcel(db: WatchedConnDep, parcel: str,
+async def analyse_parcel(db: WatchedReadConnDep, parcel: str,
                          plan_id: str | None = Query(None, description="Only this plan's zones.")
                          ) -> Response:
     """Hectares of each planned land use inside a parcel (its id or code)."""
@@ -281,7 +281,7 @@ def _red_line_analysis(conn: Connection, red_line_id: int, width: float | None
 @router.get("/plans/analysis/red-lines/{red_line_id}", summary="Parcels in a red-line corridor",
             responses={**ERRORS, **BUSY})
 async def analyse_red_line(
-    db: WatchedConnDep,
+    db: WatchedReadConnDep,
     red_line_id: int,
     width: float | None = Query(None, description="Corridor width in metres around the line; "
                                                   "by default the land between its two sides."),
@@ -293,7 +293,7 @@ async def analyse_red_line(
 @router.post("/plans/analysis/corridor", summary="Parcels in a corridor polygon",
              responses=ANALYSIS_ERRORS,
              openapi_extra=json_request_body("The corridor as GeoJSON (CRS84 unless `crs`)."))
-async def analyse_corridor(body: GeoJSONBody, db: WatchedConnDep, settings: SettingsDep
+async def analyse_corridor(body: GeoJSONBody, db: WatchedReadConnDep, settings: SettingsDep
                            ) -> Response:
     """Each parcel's area inside a posted corridor polygon."""
     corridor = await run_in_threadpool(plans.parse_area, body, settings.geometry_max_vertices)
@@ -301,14 +301,14 @@ async def analyse_corridor(body: GeoJSONBody, db: WatchedConnDep, settings: Sett
 
 
 @router.get("/plans/{plan_id}", summary="One plan", responses=ERRORS)
-def plan(conn: ConnDep, plan_id: int) -> Response:
+def plan(conn: ReadConnDep, plan_id: int) -> Response:
     """A plan's metadata, georeference report (residuals, RMS) and land-use summary."""
     return _json(plans.plan_item(conn, plan_id), media_type=GEOJSON)
 
 
 @router.get("/plans/{plan_id}/tiles/{z}/{x}/{y}.png", summary="Raster plan tile",
             responses={200: {"content": {"image/png": {}}}, **ERRORS})
-def plan_tile(request: Request, conn: ConnDep, settings: SettingsDep, plan_id: int, z: int, x: int,
+def plan_tile(request: Request, conn: ReadConnDep, settings: SettingsDep, plan_id: int, z: int, x: int,
               y: int) -> Response:
     """An XYZ (Web Mercator) PNG tile of a raster plan, transparent outside the sheet."""
     path, etag = plans.tile_source(conn, settings.plan_store, plan_id, z, x, y)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection
 
 from api.deps import LangDep, Period, PeriodDep, Place, PlaceDep, public_base
-from api.limits import BUSY, RenderPoolDep, WatchedConnDep
+from api.limits import BUSY, RenderPoolDep, WatchedReadConnDep
 from api.routes.collections import ERRORS
 from core.errors import InvalidParameterError
 from layers import units
@@ -75,7 +75,7 @@ def _map_png(conn: Connection, rp: ReportParams, lang: str) -> bytes:
           "description": "The report in the requested format."}, **ERRORS, **BUSY})
 async def clearance_report(
     request: Request,
-    db: WatchedConnDep,
+    db: WatchedReadConnDep,
     renderers: RenderPoolDep,
     lang: LangDep,
     place: PlaceDep,
@@ -108,7 +108,7 @@ async def clearance_report(
 @router.get("/reports/clearance/map.png", summary="The report's map figure",
             responses={**ERRORS, **BUSY})
 async def clearance_report_map(
-    db: WatchedConnDep,
+    db: WatchedReadConnDep,
     renderers: RenderPoolDep,
     lang: LangDep,
     place: PlaceDep,

@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Response
 
 from api.deps import PeriodDep, PlaceDep
-from api.limits import BUSY, WatchedConnDep
+from api.limits import BUSY, WatchedReadConnDep
 from api.routes.collections import ERRORS
 from layers.queries import clearance_stats
 
@@ -18,7 +18,7 @@ ALL_TIME = dt.date(1900, 1, 1)  # without `from`, the figures count from the fir
 @router.get("/stats/clearance", summary="Clearance progress of a district",
             responses={**ERRORS, **BUSY})
 async def clearance(
-    db: WatchedConnDep, place: PlaceDep, period: PeriodDep,
+    db: WatchedReadConnDep, place: PlaceDep, period: PeriodDep,
 ) -> Response:
     """Projects, plans approved of total, hectares recovered and compensation, by ward and status."""
     start, end = period.resolve((ALL_TIME, dt.date.today()))

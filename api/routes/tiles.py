@@ -2,6 +2,7 @@
 
 Tile URLs carry the layer's data version (`?v=`): a URL with the current version is immutable
 and cached for a year; any other URL revalidates against an ETag that changes with the data.
+The tileset documents compute the layer's bounds once per data version.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from api.deps import ConnDep, LangDep, LayerDep, public_base
+from api.deps import LangDep, LayerDep, ReadConnDep, public_base
 from api.params import etag_matches, whole_number
 from api.routes.collections import ERRORS
 from core.errors import InvalidParameterError, NotFoundError
-from layers import features, tiles
+from layers import tiles
+from layers.registry import LayerSpec
 
 router = APIRouter(tags=["OGC API – Tiles"])
 
@@ -64,7 +66,7 @@ def _tile_template(request: Request, layer_id: str, version: int) -> str:
 
 @router.get("/collections/{collection_id}/tiles", summary="Vector tilesets of a layer",
             responses=ERRORS)
-def tilesets(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> Response:
+def tilesets(request: Request, spec: LayerDep, conn: ReadConnDep, lang: LangDep) -> Response:
     """The tilesets of a collection (one: WebMercatorQuad)."""
     base = f"{public_base(request)}/collections/{spec.id}/tiles"
     version = tiles.version(conn, spec)
@@ -82,10 +84,9 @@ def tilesets(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> 
 
 @router.get("/collections/{collection_id}/tiles/WebMercatorQuad",
             summary="Vector tileset metadata", responses=ERRORS)
-def tileset(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> Response:
+def tileset(request: Request, spec: LayerDep, conn: ReadConnDep, lang: LangDep) -> Response:
     """Metadata of the WebMercatorQuad tileset, with the versioned tile URL template."""
-    version = tiles.version(conn, spec)
-    ext = features.extent(conn, spec).get("spatial", {}).get("bbox", [[-180, -85, 180, 85]])[0]
+    version, ext = tiles.versioned_bounds(conn, spec)
     base = f"{public_base(request)}/collections/{spec.id}/tiles/WebMercatorQuad"
     return Response(orjson.dumps({
         "title": spec.title(lang), "dataType": "vector", "crs": MERCATOR_URI,
@@ -108,10 +109,9 @@ def tileset(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> R
 
 @router.get("/collections/{collection_id}/tiles/WebMercatorQuad/tilejson.json",
             summary="TileJSON for web clients", responses=ERRORS)
-def tilejson(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> Response:
+def tilejson(request: Request, spec: LayerDep, conn: ReadConnDep, lang: LangDep) -> Response:
     """TileJSON 3.0 of the layer's vector tiles."""
-    version = tiles.version(conn, spec)
-    ext = features.extent(conn, spec).get("spatial", {}).get("bbox", [[-180, -85, 180, 85]])[0]
+    version, ext = tiles.versioned_bounds(conn, spec)
     url = (f"{public_base(request)}/collections/{spec.id}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
            f"?v={version}")
     center = [(ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2, max(spec.min_zoom, 13)]
@@ -120,8 +120,14 @@ def tilejson(request: Request, spec: LayerDep, conn: ConnDep, lang: LangDep) -> 
         "tiles": [url], "minzoom": spec.min_zoom, "maxzoom": tiles.MAX_ZOOM, "bounds": ext,
         "center": center, "version": str(version),
         "vector_layers": [{"id": spec.id, "description": spec.title(lang),
-                           "minzoom": spec.min_zoom, "maxzoom": tiles.MAX_ZOOM, "fields": {}}],
+                           "minzoom": spec.min_zoom, "maxzoom": tiles.MAX_ZOOM,
+                           "fields": {c: _field_title(spec, c) for c in spec.tile_columns}}],
     }), media_type="application/json")
+
+
+def _field_title(spec: LayerSpec, column: str) -> str:
+    q = spec.queryable(column)
+    return q.title if q is not None else column
 
 
 def _int(value: str, name: str) -> int:
@@ -135,7 +141,7 @@ def _int(value: str, name: str) -> int:
 @router.get("/collections/{collection_id}/tiles/WebMercatorQuad/{tile_matrix}/{tile_row}/{tile_col}",
             summary="A vector tile (z/y/x)",
             responses={200: {"content": {MVT: {}}, "description": "A Mapbox Vector Tile."}, **ERRORS})
-def vector_tile(request: Request, spec: LayerDep, conn: ConnDep, tile_matrix: str, tile_row: str,
+def vector_tile(request: Request, spec: LayerDep, conn: ReadConnDep, tile_matrix: str, tile_row: str,
                 tile_col: str) -> Response:
     """One Mapbox Vector Tile; an empty area is an empty (zero-byte) tile."""
     z, y, x = _int(tile_matrix, "tileMatrix"), _int(tile_row, "tileRow"), _int(tile_col, "tileCol")
@@ -147,16 +153,19 @@ def vector_tile(request: Request, spec: LayerDep, conn: ConnDep, tile_matrix: st
     inm = request.headers.get("if-none-match")
     if inm:
         version = tiles.version(conn, spec)
-        etag = _etag(spec.id, version, z, y, x)
+        etag = _etag(spec, version, z, y, x)
         if etag_matches(inm, etag):
             return Response(status_code=304, headers=_cache_headers(request, version, etag))
     version, body = tiles.tile(conn, spec, z, x, y)
-    etag = _etag(spec.id, version, z, y, x)
+    etag = _etag(spec, version, z, y, x)
     return Response(body, media_type=MVT, headers=_cache_headers(request, version, etag))
 
 
-def _etag(layer: str, version: int, z: int, y: int, x: int) -> str:
-    return f'"{layer}.{version}.{z}.{y}.{x}"'
+def _etag(spec: LayerSpec, version: int, z: int, y: int, x: int) -> str:
+    # Weak: the same tile goes out gzip-, brotli- or un-encoded, and a 304 (sent before any
+    # body is made) must carry the validator the client holds, whichever encoding it got.
+    # The tiles' make-up is part of it: tiles cached before a change of columns are replaced.
+    return f'W/"{spec.id}.{version}.{z}.{y}.{x}.{tiles.tile_format(spec)}"'
 
 
 def _cache_headers(request: Request, version: int, etag: str) -> dict[str, str]:

@@ -1,12 +1,14 @@
 /* The clearance map: fetches each enabled layer from the service for the area in view and
  * draws it, styled from a feature property with the colours the page's config carries.
- * Layers come as GeoJSON from /collections/{id}/items?bbox=..., or as vector tiles from
- * /collections/{id}/tiles/WebMercatorQuad when the config says so. No data is in the page. */
+ * Layers come as GeoJSON from /collections/{id}/items?bbox=..., or, for big layers, as vector
+ * tiles drawn on canvas from the versioned tile URL the config carries. No data is in the page.
+ * The summary's totals are fetched once the layers in view have first drawn. */
 (function () {
   'use strict';
 
   var PAD = 0.25;  // fetch a margin around the view so small pans need no new request
-  var qh = window.quyhoach = { state: { layers: {}, stats: null, statsStatus: 'idle' } };
+  var STATS_WAIT_MS = 3000;  // the totals start by then even if a layer is still loading
+  var qh = window.quyhoach = { state: { layers: {}, stats: null, statsStatus: 'waiting' } };
 
   // Feature properties reach the page as text only: elements filled through textContent.
   function node(tag, className, text, parent) {
@@ -28,10 +30,74 @@
     });
   }
 
+  // A click that hits nothing on a canvas tile goes on to what lies beneath it (a tiled layer
+  // below, a GeoJSON layer or the map), as it would through an SVG tile's empty areas.
+  // The tile stays out of the way until the click is handled, so that a tile beneath that
+  // finds nothing either passes it further down, not back up.
+  function passOn(el, e) {
+    var before = el.style.pointerEvents;
+    el.style.pointerEvents = 'none';
+    try {
+      var below = document.elementFromPoint(e.clientX, e.clientY);
+      if (!below || below === el) { return false; }
+      below.dispatchEvent(new MouseEvent(e.type, e));
+      return true;
+    } finally {
+      el.style.pointerEvents = before;
+    }
+  }
+
+  // Renderer of one vector tile on a canvas. Unlike VectorGrid's, it stops no event, so a drag
+  // that starts on a feature still pans the map, and it lets clicks on empty areas through.
+  function tileCanvas() {
+    var TileCanvas = L.Canvas.Tile.extend({
+      _featureAt: function (e) {
+        var point = this._map.mouseEventToLayerPoint(e).subtract(this.getOffset()), found = null;
+        for (var id in this._layers) {
+          var layer = this._layers[id];
+          if (layer.options.interactive && layer._containsPoint(point)) { found = layer; }
+        }
+        return found;
+      },
+      _onClick: function (e) {
+        if (!this._map) { return; }
+        var click = e.type === 'click';
+        if (click && this._map._draggableMoved(this._map)) { return; }  // the end of a pan
+        var layer = this._featureAt(e);
+        if (!layer && click && passOn(this._container, e)) { return; }
+        this._fireEvent(layer ? [layer] : false, e);
+      },
+      _fireEvent: function (layers, e, type) {
+        // Leaflet places events on a point at its latlng, which a tile's point lacks.
+        (layers || []).forEach(function (layer) {
+          if (layer._point && layer.getLatLng) {
+            layer._latlng = this._map.layerPointToLatLng(layer._point.add(this.getOffset()));
+          }
+        }, this);
+        L.Canvas.Tile.prototype._fireEvent.call(this, layers, e, type);
+      },
+    });
+    return function (coords, size, options) { return new TileCanvas(coords, size, options); };
+  }
+
+  function featureIdOf(f) { return f.id != null ? f.id : f.properties.id; }
+
+  // VectorGrid's protobuf layer whose drawn features keep their feature id, for their popups.
+  function tileGridClass() {
+    return L.VectorGrid.Protobuf.extend({
+      _createLayer: function (feat, pxPerExtent) {
+        var layer = L.VectorGrid.Protobuf.prototype._createLayer.call(this, feat, pxPerExtent);
+        layer.featureId = featureIdOf(feat);
+        return layer;
+      },
+    });
+  }
+
   qh.init = function (map, groups, cfg) {
     var S = cfg.i18n, T = S.text, lang = cfg.lang;
     var entries = [];
     var statusBox;
+    var TileGrid = tileGridClass(), canvasRenderer = tileCanvas();
     qh.map = map;
     qh.cfg = cfg;
 
@@ -191,65 +257,74 @@
           showStatus(entry.complete ? '' : fill(T.truncated, {
             layer: entry.cfg.title, shown: fc.numberReturned, matched: fc.numberMatched,
           }));
+          firstDrawn();
         })
         .catch(function (err) {
           if (err.name === 'AbortError') { return; }
           st.status = 'error';
           showStatus(fill(T.load_failed, { layer: entry.cfg.title }));
+          firstDrawn();
         });
     }
 
-    function tileUrl(doc) {
-      var link = (doc.links || []).filter(function (l) {
-        return l.rel === 'item' && (!l.type || /vector-tile|protobuf|pbf/.test(l.type));
-      })[0];
-      if (!link) { throw new Error('no tile link'); }
-      return link.href.replace('{tileMatrix}', '{z}').replace('{tileRow}', '{y}')
-        .replace('{tileCol}', '{x}');
+    // A tiled layer's features carry little more than style keys and ids: their popup shows
+    // the feature as the items endpoint gives it.
+    function fetchFeature(entry, fid) {
+      var url = cfg.base + '/collections/' + entry.id + '/items/' + encodeURIComponent(fid);
+      return fetch(url, { headers: { Accept: 'application/geo+json' } }).then(function (r) {
+        if (!r.ok) { throw new Error(String(r.status)); }
+        return r.json();
+      });
+    }
+
+    function tilePopup(entry, layer, latlng) {
+      var popup = L.popup({ maxWidth: 360 }).setLatLng(latlng);
+      var fid = layer.featureId;
+      if (fid == null) {
+        popup.setContent(popupContent(entry, layer.properties)).openOn(map);
+        return;
+      }
+      var box = node('div', 'qh-popup-loading');
+      node('div', 'qh-popup-layer', entry.cfg.title, box);
+      node('div', null, T.loading, box);
+      popup.setContent(box).openOn(map);
+      fetchFeature(entry, fid)
+        .then(function (f) { popup.setContent(popupContent(entry, f.properties || {})); })
+        .catch(function () { box.lastChild.textContent = T.feature_failed; });
+    }
+
+    function tileGrid(entry, url) {
+      var styles = {};
+      styles[entry.id] = function (p) { return pathStyle(entry, p); };
+      return new TileGrid(url, {
+        pane: entry.pane, interactive: true, minZoom: entry.cfg.minZoom, maxZoom: 22,
+        rendererFactory: canvasRenderer, vectorTileLayerStyles: styles,
+        getFeatureId: featureIdOf,
+      });
     }
 
     function startTiles(entry) {
       var st = entry.state;
-      if (entry.tiles || entry.tilesPending) { return; }
-      entry.tilesPending = true;
+      if (entry.tiles) { return; }
+      if (!entry.cfg.tiles) {  // no tile URL for this layer: draw it from GeoJSON instead
+        entry.source = st.source = 'geojson';
+        refresh(entry);
+        return;
+      }
+      var grid = tileGrid(entry, entry.cfg.tiles);
+      grid.on('click', function (e) { tilePopup(entry, e.layer, e.latlng); });
+      grid.on('loading', function () { st.status = 'loading'; });
+      grid.on('load', function () {
+        st.status = 'loaded';
+        st.loads = (st.loads || 0) + 1;
+        firstDrawn();
+      });
+      entry.tiles = grid;
+      st.source = 'tiles';
+      st.url = entry.cfg.tiles;
       st.status = 'loading';
-      var url = cfg.base + '/collections/' + entry.id + '/tiles/WebMercatorQuad';
-      fetch(url, { headers: { Accept: 'application/json' } })
-        .then(function (r) {
-          if (!r.ok) { throw new Error(String(r.status)); }
-          return r.json();
-        })
-        .then(function (doc) {
-          var template = tileUrl(doc);
-          var styles = {};
-          styles[entry.id] = function (p) { return pathStyle(entry, p); };
-          var grid = L.vectorGrid.protobuf(template, {
-            pane: entry.pane, interactive: true, minZoom: entry.cfg.minZoom, maxZoom: 22,
-            vectorTileLayerStyles: styles,
-            getFeatureId: function (f) { return f.id != null ? f.id : f.properties.id; },
-          });
-          grid.on('click', function (e) {
-            L.popup({ maxWidth: 360 }).setLatLng(e.latlng)
-              .setContent(popupContent(entry, e.layer.properties)).openOn(map);
-          });
-          grid.on('loading', function () { st.status = 'loading'; });
-          grid.on('load', function () {
-            st.status = 'loaded';
-            st.loads = (st.loads || 0) + 1;
-          });
-          entry.tiles = grid;
-          entry.tilesPending = false;
-          st.source = 'tiles';
-          st.url = template;
-          entry.group.addLayer(grid);
-          if (map.getZoom() < entry.cfg.minZoom) { st.status = 'hidden'; }
-        })
-        .catch(function () {
-          // The service offers no tiles for this layer: draw it from GeoJSON instead.
-          entry.tilesPending = false;
-          entry.source = st.source = 'geojson';
-          refresh(entry);
-        });
+      entry.group.addLayer(grid);
+      if (map.getZoom() < entry.cfg.minZoom) { st.status = 'hidden'; }
     }
 
     function refresh(entry) {
@@ -267,6 +342,22 @@
         return;
       }
       fetchItems(entry);
+    }
+
+    function layersSettled() {
+      return entries.every(function (e) {
+        return !map.hasLayer(e.group) || e.state.status !== 'loading';
+      });
+    }
+
+    // The totals wait for the layers in view to draw first: theirs is among the heaviest
+    // queries of the page, and it would hold a connection the first tiles need.
+    function firstDrawn() {
+      if (qh.state.statsStatus !== 'waiting' || !layersSettled()) { return; }
+      if (qh.state.drawnAt == null) { qh.state.drawnAt = Math.round(performance.now()); }
+      var start = function () { if (qh.state.statsStatus === 'waiting') { loadStats(); } };
+      if (window.requestIdleCallback) { requestIdleCallback(start, { timeout: 300 }); }
+      else { setTimeout(start, 0); }
     }
 
     function syncLegend() {
@@ -363,7 +454,10 @@
     });
     entries.forEach(refresh);
     syncLegend();
-    loadStats();
+    firstDrawn();
+    setTimeout(function () {
+      if (qh.state.statsStatus === 'waiting') { loadStats(); }
+    }, STATS_WAIT_MS);
 
     qh.entries = entries;
     // Redraw every layer and the summary for cfg.asOf (set by the date slider). Tiles show
@@ -380,9 +474,8 @@
       loadStats();
     };
     qh.idle = function () {
-      return qh.state.statsStatus !== 'loading' && entries.every(function (e) {
-        return !map.hasLayer(e.group) || e.state.status !== 'loading';
-      });
+      var stats = qh.state.statsStatus;
+      return stats !== 'loading' && stats !== 'waiting' && layersSettled();
     };
   };
 }());
