@@ -21,6 +21,7 @@ from gis import cluster as pgcluster
 from gis.db import libpq_url, make_engine
 from layers.migrate import upgrade
 from layers.sample import load_sample
+from tests.serving import serving
 
 
 def _admin_url(url: str) -> str:
@@ -135,27 +136,8 @@ def tx_client(app, conn: Connection) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def live_server(settings: Settings) -> Iterator[str]:
     """The real service on a free loopback port (for GDAL, browsers); yields its base URL."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings)) as (host, port):
+        yield f"http://{host}:{port}"
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from core.settings import Settings
 from gis import cluster as pgcluster
 from gis.db import make_engine
 from layers.migrate import upgrade
+from tests.serving import serving
 
 pytestmark = pytest.mark.slow
 
@@ -67,18 +67,8 @@ def served(private_cluster: pgcluster.Cluster, tmp_path: Path) -> Iterator[str]:
     engine = make_engine(settings, admin=True)
     upgrade(engine)
     engine.dispose()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings)) as (host, port):
+        yield f"http://{host}:{port}"
 
 
 @dataclass

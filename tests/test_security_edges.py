@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import mapbox_vector_tile
 import orjson
 import pytest
-import uvicorn
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.routes.tiles import tile_of
 from cli.main import main as cli_main
+from tests.serving import serving
 
 BIG = "9223372036854775808"  # one past the largest 64-bit integer
 SAMPLE_PATH_VALUES = {"collection_id": "parcels", "feature_id": "1", "tile_matrix": "14",
@@ -126,19 +125,8 @@ def raw_server(settings) -> Iterator[tuple[str, int]]:
     def fails() -> None:
         raise RuntimeError("psycopg says: secret library text")
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield "127.0.0.1", port
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, log_level="critical") as address:
+        yield address
 
 
 def _exchange(sock: socket.socket, buf: bytearray, target: str) -> tuple[int, dict, bytes]:
