@@ -88,10 +88,8 @@ def content_request(place: Place, period: Period, lang: str, *, layers: str | No
         plan=plan_param(plan), opacity=opacity_param(opacity), lang=lang, title=title)
 
 
-def snapshot_request(place: Place, period: Period, lang: str, *, bbox: str | None,
-                     bbox_crs: str | None, width: str | None, height: str | None,
-                     layers: str | None, plan: str | None, opacity: str | None,
-                     title: str | None) -> X.SnapshotRequest:
+def snapshot_request(content: X.ContentRequest, *, bbox: str | None, bbox_crs: str | None,
+                     width: str | None, height: str | None) -> X.SnapshotRequest:
     """The typed request of a PNG snapshot."""
     box = P.bbox_param(bbox, bbox_crs)
     if box is None:
@@ -99,62 +97,60 @@ def snapshot_request(place: Place, period: Period, lang: str, *, bbox: str | Non
             "Thiếu bbox: tây,nam,đông,bắc theo kinh độ, vĩ độ (ví dụ 105.88,21.02,105.92,21.05).",
             "bbox is missing: west,south,east,north in longitude, latitude "
             "(for example 105.88,21.02,105.92,21.05).")
-    content = content_request(place, period, lang, layers=layers, plan=plan, opacity=opacity,
-                              title=title)
     return X.SnapshotRequest(box, pixels_param(width, "width"), pixels_param(height, "height"),
                              content)
 
 
-def sheet_request(place: Place, period: Period, lang: str, *, bbox: str | None,
-                  bbox_crs: str | None, center: str | None, scale: str | None,
-                  paper: str | None, orientation: str | None, layers: str | None,
-                  plan: str | None, opacity: str | None, title: str | None) -> pdf.SheetRequest:
+def sheet_request(content: X.ContentRequest, *, bbox: str | None, bbox_crs: str | None,
+                  center: str | None, scale: str | None, paper: str | None,
+                  orientation: str | None) -> pdf.SheetRequest:
     """The typed request of a PDF print."""
-    content = content_request(place, period, lang, layers=layers, plan=plan, opacity=opacity,
-                              title=title)
     return pdf.SheetRequest(
         bbox=P.bbox_param(bbox, bbox_crs), center=P.center_param(center),
         scale=scale_param(scale), paper=(paper or "").strip() or "A3",
         orientation=(orientation or "").strip() or "landscape", content=content)
 
 
-def get_snapshot_request(
+def get_content_request(
     place: PlaceDep,
     period: PeriodDep,
     lang: LangDep,
+    layers: str | None = Query(None, description=LAYERS_DOC),
+    plan: str | None = Query(None, description="Id of a 1/2000 plan shown underneath (see /plans)."),
+    opacity: str | None = Query(None, description="Opacity of the plan, 0–1 (default 0.7)."),
+    title: str | None = Query(None, description="Title of the export (default: the map's title)."),
+) -> X.ContentRequest:
+    """What an export shows, from a query string (400 with a bilingual message otherwise)."""
+    return content_request(place, period, lang, layers=layers, plan=plan, opacity=opacity,
+                           title=title)
+
+
+ContentRequestDep = Annotated[X.ContentRequest, Depends(get_content_request)]
+
+
+def get_snapshot_request(
+    content: ContentRequestDep,
     bbox: str | None = Query(None, description="The view: west,south,east,north (lon/lat)."),
     bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox (EPSG:5897 for VN-2000 metres)."),
     width: str | None = Query(None, description="Image width in pixels (200–4096, default 1600)."),
     height: str | None = Query(None, description="Image height in pixels (default: the bbox's shape)."),
-    layers: str | None = Query(None, description=LAYERS_DOC),
-    plan: str | None = Query(None, description="Id of a 1/2000 plan shown underneath (see /plans)."),
-    opacity: str | None = Query(None, description="Opacity of the plan, 0–1 (default 0.7)."),
-    title: str | None = Query(None, description="Caption title (default: the map's title)."),
 ) -> X.SnapshotRequest:
-    """The snapshot request of a query string (400 with a bilingual message otherwise)."""
-    return snapshot_request(place, period, lang, bbox=bbox, bbox_crs=bbox_crs, width=width,
-                            height=height, layers=layers, plan=plan, opacity=opacity, title=title)
+    """The snapshot request of a query string."""
+    return snapshot_request(content, bbox=bbox, bbox_crs=bbox_crs, width=width, height=height)
 
 
 def get_sheet_request(
-    place: PlaceDep,
-    period: PeriodDep,
-    lang: LangDep,
+    content: ContentRequestDep,
     bbox: str | None = Query(None, description="Area to print: west,south,east,north (lon/lat)."),
     bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox (EPSG:5897 for VN-2000 metres)."),
     center: str | None = Query(None, description="Centre of the sheet as latitude,longitude."),
     scale: str | None = Query(None, description="500, 1000, 2000 or 5000 (with bbox: the largest that fits)."),
     paper: str | None = Query(None, description="A4, A3 (default) or A1."),
     orientation: str | None = Query(None, description="landscape (default) or portrait."),
-    layers: str | None = Query(None, description=LAYERS_DOC),
-    plan: str | None = Query(None, description="Id of a 1/2000 plan printed underneath."),
-    opacity: str | None = Query(None, description="Opacity of the plan, 0–1 (default 0.7)."),
-    title: str | None = Query(None, description="Title of the sheet."),
 ) -> pdf.SheetRequest:
-    """The print request of a query string (400 with a bilingual message otherwise)."""
-    return sheet_request(place, period, lang, bbox=bbox, bbox_crs=bbox_crs, center=center,
-                         scale=scale, paper=paper, orientation=orientation, layers=layers,
-                         plan=plan, opacity=opacity, title=title)
+    """The print request of a query string."""
+    return sheet_request(content, bbox=bbox, bbox_crs=bbox_crs, center=center, scale=scale,
+                         paper=paper, orientation=orientation)
 
 
 SnapshotRequestDep = Annotated[X.SnapshotRequest, Depends(get_snapshot_request)]

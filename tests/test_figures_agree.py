@@ -81,9 +81,14 @@ def period(as_of: dt.date | None) -> Period:
 
 def snapshot_request(bbox: str, as_of: dt.date | None, width: str = "1600") -> X.SnapshotRequest:
     """The typed request the PNG route builds from this query string."""
-    return views.snapshot_request(Place("long-bien", None), period(as_of), "vi", bbox=bbox,
-                                  bbox_crs=None, width=width, height=None, layers=LAYERS,
-                                  plan=None, opacity=None, title=None)
+    return views.snapshot_request(content(as_of), bbox=bbox, bbox_crs=None, width=width,
+                                  height=None)
+
+
+def content(as_of: dt.date | None) -> X.ContentRequest:
+    """What the export routes show for this query string."""
+    return views.content_request(Place("long-bien", None), period(as_of), "vi", layers=LAYERS,
+                                 plan=None, opacity=None, title=None)
 
 
 def area_stats(conn, settings, as_of: dt.date | None, area: Area) -> tuple[int, int, int, str]:
@@ -122,9 +127,8 @@ def test_smaller_view_png_and_pdf_count_their_area_as_stats_does(client, conn, s
     path.write_bytes(r.content)
     text = pdftext(path)
     sheet = pdf.plan_sheet(conn, views.sheet_request(
-        Place("long-bien", None), period(as_of), "vi", bbox=SMALL_VIEW, bbox_crs=None,
-        center=None, scale=None, paper="A1", orientation=None, layers=LAYERS, plan=None,
-        opacity=None, title=None), settings.storage_srid)
+        content(as_of), bbox=SMALL_VIEW, bbox_crs=None, center=None, scale=None, paper="A1",
+        orientation=None), settings.storage_srid)
     on_sheet = sheet_figures(text)
     assert on_sheet == area_stats(conn, settings, as_of, Area(*sheet.extent, VN2000))
     assert ("Theo tình trạng ngày 15/04/2022" in " ".join(text.split())) == (as_of is not None)
