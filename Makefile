@@ -7,7 +7,7 @@ Q := $(VENV)/bin/quyhoach
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SYSTEM_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin chromium fonts-dejavu-core \
-	poppler-utils wrk nginx-light
+	poppler-utils wrk nginx-light python3-qgis
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup system venv db-up db-down db-url migrate sample serve lint bench bench-scale clean

@@ -6,15 +6,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import orjson
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api.auth import SignInRedirect, install, redirect_to_sign_in, sign_in_gate
 from api.compression import CompressionMiddleware
 from api.deps import public_base
 from api.errors import STATUS_CODES, LastResortMiddleware, add_exception_handlers
 from api.guard import HeadAsGet, RequestGuard
+from api.routes import audit as audit_routes
+from api.routes import auth as auth_routes
 from api.routes import collections, dashboard, exports, health, maps, plans, reports, stats, tiles
+from api.routes import editing as editing_routes
 from api.routes.docs import router as docs_router
+from api.routes.portrayal import router as portrayal_router
+from api.routes.search import router as search_router
+from api.routes.units import router as units_router
 from api.security import add_security_headers
 from core.settings import Settings
 from gis.db import make_engine, reading
@@ -43,9 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         docs_url=None, redoc_url=None,  # served by api.routes.docs from local files
+        dependencies=[Depends(sign_in_gate)],  # sign-in when required; staff layers hidden
     )
     app.state.settings = settings
+    install(app, settings)
     add_exception_handlers(app, STATUS_CODES)
+    app.add_exception_handler(SignInRedirect, redirect_to_sign_in)
     app.include_router(docs_router)
     # Outermost last: unexpected errors become a JSON 500, then bad requests stop before routing.
     app.add_middleware(CompressionMiddleware)  # innermost: HEAD gets the GET's encoded headers
@@ -55,6 +65,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_security_headers(app)  # outermost: every response, errors included, gets the headers
     for module in (health, collections, tiles, stats, maps, plans, exports, reports, dashboard):
         app.include_router(module.router)
+    app.include_router(auth_routes.router)
+    app.include_router(audit_routes.router)
+    app.include_router(editing_routes.router)
+    app.include_router(units_router)
+    app.include_router(search_router)
+    app.include_router(portrayal_router)
 
     @app.get("/", summary="Landing page", tags=["OGC API – Features"])
     def landing(request: Request) -> Response:

@@ -15,7 +15,8 @@ from api import params as P
 from core import i18n
 from core.errors import InvalidParameterError, NotFoundError
 from core.settings import Settings
-from layers import units
+from layers import admin_units, units
+from layers.admin_units import Unit
 from layers.registry import LAYERS, LayerSpec
 
 
@@ -114,44 +115,6 @@ LangDep = Annotated[str, Depends(get_lang)]
 
 
 @dataclass(frozen=True)
-class Place:
-    """The district (None: not asked for) and ward a request is about, both known to the data."""
-
-    district: str | None
-    ward: str | None
-
-    @property
-    def district_or_default(self) -> str:
-        """The district asked for, or the one pages open on."""
-        return self.district or units.DEFAULT_DISTRICT
-
-
-def get_place(
-    conn: ReadConnDep,
-    district: str | None = Query(
-        None, description="District slug, e.g. long-bien or hai-ba-trung (default long-bien)."),
-    ward: str | None = Query(None, description="One ward of the district (its name)."),
-) -> Place:
-    """The district and ward of a request, or a 404 that lists the known ones."""
-    known = units.wards_by_district(conn)
-    name = (district or "").strip() or None
-    if name is not None and name not in known:
-        listed = ", ".join(known)
-        raise NotFoundError(f"Không có quận '{name}'. Các quận: {listed}.",
-                            f"Unknown district '{name}'. Districts: {listed}.")
-    ward = (ward or "").strip() or None
-    if ward is not None:
-        slug = name or units.DEFAULT_DISTRICT
-        wards = known.get(slug, [])
-        if ward not in wards:
-            listed = ", ".join(wards)
-            raise NotFoundError(
-                f"Quận {i18n.district_name(slug)} không có phường '{ward}'. Các phường: {listed}.",
-                f"{i18n.district_name(slug)} has no ward '{ward}'. Wards: {listed}.")
-    return Place(name, ward)
-
-
-@dataclass(frozen=True)
 class Period:
     """The period a request asks for (either end may be left to a default) and its as-of day."""
 
@@ -182,5 +145,103 @@ async def get_period(
     return period
 
 
-PlaceDep = Annotated[Place, Depends(get_place)]
 PeriodDep = Annotated[Period, Depends(get_period)]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a request is about: a district slot (any unit's id) and ward name, and the unit.
+
+    `district` holds the id of the unit asked for (an old ward is kept as its district and
+    name, the way the data's other outputs name it); `unit` is None when nothing was asked.
+    """
+
+    district: str | None
+    ward: str | None
+    unit: Unit | None = None
+
+    @property
+    def district_or_default(self) -> str:
+        """The unit asked for, or the district pages open on."""
+        return self.district or units.DEFAULT_DISTRICT
+
+    @property
+    def default_period(self) -> tuple[dt.date, dt.date]:
+        """The period the unit's pages open on: its district's, else the default one."""
+        district = self.unit.district if self.unit is not None else None
+        return units.default_period(district or self.district_or_default)
+
+
+def _unit_place(conn: Connection, unit_id: str) -> Place:
+    """The place of a unit id, or a 404 that says where the units are listed."""
+    unit = admin_units.get_unit(conn, unit_id)
+    if unit is None:
+        raise NotFoundError(i18n.phrase(i18n.UNIT_WORDS, "unknown", "vi", id=unit_id),
+                            i18n.phrase(i18n.UNIT_WORDS, "unknown", "en", id=unit_id))
+    district, ward = unit.slot
+    return Place(district, ward, unit)
+
+
+def _check_period(unit: Unit, period: Period) -> None:
+    """A 400 naming the successors when the period asked starts after the unit ceased."""
+    first = period.date_from or period.date_to
+    if unit.valid_to is None or first is None or first <= unit.valid_to:
+        return
+    day = unit.valid_to + dt.timedelta(days=1)
+    messages = []
+    for lang in ("vi", "en"):
+        successors = ", ".join(f"{i18n.unit_label(s, lang)} ({s['id']})"
+                               for s in unit.successors) or "—"
+        label = i18n.unit_label(unit.as_dict(), lang)
+        messages.append(i18n.phrase(i18n.UNIT_WORDS, "ceased", lang, unit=label[:1].upper() +
+                                    label[1:], day=i18n.day_text(day, lang),
+                                    successors=successors, id=unit.id))
+    raise InvalidParameterError(*messages)
+
+
+def get_place(
+    conn: ReadConnDep,
+    period: PeriodDep,
+    district: str | None = Query(
+        None, description="District slug, e.g. long-bien or hai-ba-trung (default long-bien); "
+                          "any unit id is accepted, as with `unit`."),
+    ward: str | None = Query(None, description="One ward of the district (its name)."),
+    unit: str | None = Query(
+        None, description="An administrative unit's id, old or new (see /units?on=DAY); "
+                          "it takes the place of district and ward."),
+) -> Place:
+    """The unit of a request (`unit`, or `district` and `ward`), or a 404 that lists the known."""
+    unit_id = (unit or "").strip() or None
+    name = (district or "").strip() or None
+    ward = (ward or "").strip() or None
+    known = {} if unit_id else units.wards_by_district(conn)
+    # A district slot naming a unit the wards layer does not know (a new ward): that unit.
+    if (unit_id is None and name is not None and ward is None and name not in known
+            and admin_units.get_unit(conn, name) is not None):
+        unit_id = name
+    if unit_id is not None:
+        place = _unit_place(conn, unit_id)
+        assert place.unit is not None
+        _check_period(place.unit, period)
+        return place
+    if name is not None and name not in known:
+        listed = ", ".join(known)
+        raise NotFoundError(f"Không có quận '{name}'. Các quận: {listed}.",
+                            f"Unknown district '{name}'. Districts: {listed}.")
+    if ward is not None:
+        slug = name or units.DEFAULT_DISTRICT
+        wards = known.get(slug, [])
+        if ward not in wards:
+            listed = ", ".join(wards)
+            raise NotFoundError(
+                f"Quận {i18n.district_name(slug)} không có phường '{ward}'. Các phường: {listed}.",
+                f"{i18n.district_name(slug)} has no ward '{ward}'. Wards: {listed}.")
+    if name is None and ward is None:
+        return Place(None, None)
+    found = admin_units.unit_of(conn, name or units.DEFAULT_DISTRICT, ward)
+    if found is not None:
+        _check_period(found, period)
+    return Place(name, ward, found)
+
+
+PlaceDep = Annotated[Place, Depends(get_place)]

@@ -16,14 +16,21 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import (
+    AnsweredError,
+    ConflictError,
     DatabaseUnavailableError,
+    ForbiddenError,
     InvalidDataError,
     InvalidParameterError,
     NotFoundError,
     PayloadTooLargeError,
     PlanningError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
     QueryTimeoutError,
     ServiceBusyError,
+    TooManyRequestsError,
+    UnauthorizedError,
 )
 
 log = logging.getLogger("quyhoach")
@@ -60,6 +67,12 @@ STATUS_CODES: dict[type[PlanningError], int] = {
     InvalidParameterError: 400,
     InvalidDataError: 422,
     NotFoundError: 404,
+    UnauthorizedError: 401,
+    ForbiddenError: 403,
+    ConflictError: 409,
+    PreconditionFailedError: 412,
+    PreconditionRequiredError: 428,
+    TooManyRequestsError: 429,
     PayloadTooLargeError: 413,
     QueryTimeoutError: 503,
     DatabaseUnavailableError: 503,
@@ -96,6 +109,8 @@ def add_exception_handlers(app: FastAPI, status_codes: dict[type[PlanningError],
             log.info("%s: %s", exc.code, exc.detail)
         headers = ({"Retry-After": str(exc.retry_after)} if isinstance(exc, ServiceBusyError)
                    else None)
+        if isinstance(exc, AnsweredError) and exc.headers:
+            headers = {**(headers or {}), **exc.headers}
         return JSONResponse(error_body(exc.code, exc.message, exc.message_en, _lang(request)),
                             status_code=status, headers=headers)
 

@@ -111,10 +111,11 @@ def zoom_param(value: str | None) -> int | None:
     return zoom
 
 
-def layers_param(value: str | None, known: tuple[str, ...]) -> tuple[str, ...]:
-    """The layers of a comma list in order, once each (absent: all known, empty: none)."""
+def layers_param(value: str | None, known: tuple[str, ...],
+                 default: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The layers of a comma list in order, once each (absent: the default or all known)."""
     if value is None:
-        return known
+        return known if default is None else default
     ids = [v.strip() for v in value.split(",") if v.strip()]
     unknown = [v for v in ids if v not in known]
     if unknown:

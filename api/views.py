@@ -83,7 +83,7 @@ def content_request(place: Place, period: Period, lang: str, *, layers: str | No
     # A ward named without its district is one of the default district's (as PlaceDep checks).
     district = place.district or (DEFAULT_DISTRICT if place.ward else None)
     return X.ContentRequest(
-        layers=P.layers_param(layers, styles.MAP_LAYERS), district=district, ward=place.ward,
+        layers=P.layers_param(layers, styles.MAP_LAYERS, styles.OPENING_LAYERS), district=district, ward=place.ward,
         date_from=period.date_from, date_to=period.date_to, as_of=period.as_of,
         plan=plan_param(plan), opacity=opacity_param(opacity), lang=lang, title=title)
 
@@ -144,8 +144,9 @@ def get_sheet_request(
     bbox: str | None = Query(None, description="Area to print: west,south,east,north (lon/lat)."),
     bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox (EPSG:5897 for VN-2000 metres)."),
     center: str | None = Query(None, description="Centre of the sheet as latitude,longitude."),
-    scale: str | None = Query(None, description="500, 1000, 2000 or 5000 (with bbox: the largest that fits)."),
-    paper: str | None = Query(None, description="A4, A3 (default) or A1."),
+    scale: str | None = Query(None, description="500, 1000, 2000, 5000, 10000, 25000 or 50000 "
+                              "(without: the largest that fits the bbox, or the district or ward)."),
+    paper: str | None = Query(None, description="A4, A3 (default), A2, A1 or A0."),
     orientation: str | None = Query(None, description="landscape (default) or portrait."),
 ) -> pdf.SheetRequest:
     """The print request of a query string."""

@@ -16,9 +16,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 READY = """() => {
   const q = window.quyhoach;
   if (!q || !q.idle || !q.map) return false;
-  const states = Object.values(q.state.layers);
-  return states.length > 0 && q.state.statsStatus === 'loaded' && q.idle()
-    && states.every(s => s.status === 'loaded' || s.status === 'hidden');
+  // Layers the map opens without (turned off in the layer control) stay idle.
+  const shown = (q.entries || []).filter(e => q.map.hasLayer(e.group));
+  return shown.length > 0 && q.state.statsStatus === 'loaded' && q.idle()
+    && shown.every(e => e.state.status === 'loaded' || e.state.status === 'hidden');
 }"""
 SUMMARY = """() => {
   const q = window.quyhoach, out = {zoom: q.map.getZoom(), layers: {}};

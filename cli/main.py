@@ -11,15 +11,22 @@ from pathlib import Path
 import click
 from sqlalchemy import text
 
+from cli.download import export_layer_cmd
 from cli.export import export_map_cmd
 from cli.history import status
 from cli.import_ import import_cmd
+from cli.layer import layer
 from cli.plans import plan
+from cli.units import units
+from cli.users import token, user
+from core import i18n
 from core.settings import get_settings
 from gis.cluster import ClusterError, cluster_from, down, up
 from gis.db import database_url, libpq_url, make_engine
+from layers.admin_units import get_unit
 from layers.migrate import current, upgrade
 from layers.sample import load_sample
+from maps.infrastructure import write_infrastructure_report
 from maps.report import write_report
 
 
@@ -127,7 +134,10 @@ def load_sample_cmd(if_empty: bool) -> None:
 
 
 @main.command("report")
-@click.option("--district", required=True, help="District slug, e.g. long-bien.")
+@click.option("--topic", type=click.Choice(["clearance", "infrastructure"]), default="clearance",
+              help="Site clearance, or the infrastructure programme's figures.")
+@click.option("--unit", default=None, help="Administrative unit id, old or new, e.g. bo-de.")
+@click.option("--district", default=None, help="District slug, e.g. long-bien (or --unit).")
 @click.option("--ward", default=None, help="Restrict to one ward (its name).")
 @click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
@@ -139,16 +149,24 @@ def load_sample_cmd(if_empty: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to this file (pdf and xlsx: a file named after the period).")
 def report_cmd(
-    district: str, ward: str | None, date_from: dt.datetime, date_to: dt.datetime, fmt: str,
-    lang: str, as_of: dt.datetime | None, out: Path | None,
+    unit: str | None, district: str | None, ward: str | None, date_from: dt.datetime, date_to: dt.datetime, fmt: str,
+    lang: str, as_of: dt.datetime | None, out: Path | None, topic: str,
 ) -> None:
-    """Clearance progress of a district for a period, computed from the data."""
+    """Clearance progress (or the infrastructure figures) of a district for a period."""
     if date_to < date_from:
         _fail("--to is before --from")
     engine = make_engine(get_settings(), admin=True)
     with engine.connect() as conn:
-        body, path = write_report(conn, district, date_from.date(), date_to.date(), ward,
-                                  as_of.date() if as_of else None, fmt, lang, out)
+        found = get_unit(conn, unit) if unit else None
+        if unit and found is None:
+            _fail(i18n.phrase(i18n.UNIT_WORDS, "unknown", lang, id=unit))
+        if found is not None:
+            district, ward = found.slot
+        if not district:
+            _fail("--unit or --district is required")
+        write = write_infrastructure_report if topic == "infrastructure" else write_report
+        body, path = write(conn, str(district), date_from.date(), date_to.date(), ward,
+                           as_of.date() if as_of else None, fmt, lang, out)
     engine.dispose()
     if path is not None:
         click.echo(f"Report written to {path}" if lang == "en" else f"Đã ghi báo cáo: {path}")
@@ -172,12 +190,17 @@ main.add_command(plan)
 
 
 main.add_command(import_cmd)
+main.add_command(layer)
+main.add_command(units)
 
 
 main.add_command(export_map_cmd)
+main.add_command(export_layer_cmd)
 
 
 main.add_command(status)
+main.add_command(user)
+main.add_command(token)
 
 if __name__ == "__main__":
     main()

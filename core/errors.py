@@ -72,3 +72,48 @@ class QueryTimeoutError(ServiceBusyError):
         super().__init__(
             "Yêu cầu mất quá nhiều thời gian; hãy thu hẹp khu vực hoặc khoảng thời gian.",
             "The request took too long; narrow the area or the period.", detail=detail)
+
+
+class AnsweredError(PlanningError):
+    """An error whose answer carries headers (WWW-Authenticate, ETag, Retry-After)."""
+
+    def __init__(self, message: str, message_en: str | None = None, detail: str | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message, message_en, detail)
+        self.headers = dict(headers or {})
+
+
+class UnauthorizedError(AnsweredError):
+    """No valid credentials: anonymous where sign-in is needed, or an expired or revoked token."""
+
+    code = "Unauthorized"
+
+
+class ForbiddenError(AnsweredError):
+    """Signed in, but the role or scope does not allow it (or the CSRF token is missing)."""
+
+    code = "Forbidden"
+
+
+class ConflictError(AnsweredError):
+    """The request contradicts the data's state (a plan moving backwards, an id taken)."""
+
+    code = "Conflict"
+
+
+class PreconditionFailedError(AnsweredError):
+    """An `If-Match` names a version that is no longer the current one."""
+
+    code = "PreconditionFailed"
+
+
+class PreconditionRequiredError(AnsweredError):
+    """A write that must name the version it changes (`If-Match`) did not."""
+
+    code = "PreconditionRequired"
+
+
+class TooManyRequestsError(AnsweredError):
+    """Too many failed sign-ins from an account or an address: wait before trying again."""
+
+    code = "TooManyRequests"

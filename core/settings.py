@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     connect_timeout_s: int = 2  # a database that does not answer is a 503, not a hang
 
     storage_srid: int = 5897
+    # A deployment's own layer catalogue: entries (*.yaml) and their migrations (migrations/).
+    catalog_dir: Path | None = None
     basemap_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     basemap_attribution: str = "&copy; OpenStreetMap contributors"
     items_default_limit: int = 100
@@ -60,12 +62,22 @@ class Settings(BaseSettings):
     body_max_bytes: int = 2 * 1024 * 1024
     geometry_max_vertices: int = 10000
     render_pool_size: int = 2
+    # Most features one download (`f=` of /items, `quyhoach download`) may hold; 413 beyond.
+    export_max_features: int = 200_000
 
     # Absolute links (landing page, collections, tiles): the public base URL, e.g.
     # https://quyhoach.example.vn; unset, the Host header is used only when it names one of
     # `allowed_hosts` (comma-separated) or the bound address, otherwise links are relative.
     public_url: str | None = None
     allowed_hosts: str = "127.0.0.1,localhost,::1"
+
+    # Accounts: the key that signs the sign-in form's token (no default: unset, each process
+    # makes its own and warns, and a form shown by one worker fails on another), whether every
+    # page but /login, /health and the static files needs a signed-in user or a token, and how
+    # long a browser session lasts.
+    session_secret: str | None = None
+    require_sign_in: bool = False
+    session_lifetime_hours: float = 12.0
 
     @field_validator("public_url")
     @classmethod

@@ -1,7 +1,7 @@
 """OGC API Features reads: one statement per request, the document built by PostGIS.
 
-Each layer's feature source is its own reviewed file (`layers/sql/<layer>.features.sql`); this
-module wraps it with the request's filters. Identifiers come only from the registry.
+Each layer's feature source is its reviewed SQL file or the SELECT its catalogue entry gives
+(`layers.schema.source_sql`); this module wraps it with the request's filters. Identifiers come only from the registry.
 """
 
 from __future__ import annotations
@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
 
 from gis.srs import DECIMALS, VN2000, WGS84, transformer
+from layers.access import visible_columns
+from layers.accounts import User
+from layers.cql2 import Filter
 from layers.registry import LayerSpec
+from layers.schema import source_sql
 
 # Where the storage grid (EPSG:5897) holds: EPSG's area of use (103.5-106.5 E, 8.3-23.4 N)
 # widened a few degrees. Far outside it the transverse Mercator breaks down (a world envelope
@@ -71,6 +74,8 @@ class Query:
     datetime: tuple[dt.date | None, dt.date | None] | None = None
     equals: dict[str, Any] = field(default_factory=dict)
     as_of: dt.date | None = None
+    reader: User | None = None  # who reads: staff-only attributes are left out for others
+    filter: Filter | None = None  # CQL2 (`layers.cql2.compile_filter`)
 
 
 @cache
@@ -80,8 +85,7 @@ def feature_source(spec: LayerSpec, as_of: bool = False) -> str:
     A layer with a status history reads the day in `:as_of`; without `as_of` that is the
     constant NULL (today's state), which the planner folds away.
     """
-    body = resources.files("layers").joinpath("sql", spec.features_sql).read_text("utf-8")
-    body = body.strip().rstrip(";")
+    body = source_sql(spec).strip().rstrip(";")
     return body if as_of else body.replace(":as_of", "NULL")
 
 
@@ -101,6 +105,11 @@ def property_columns(conn: Connection, spec: LayerSpec) -> tuple[str, ...]:
         keys = conn.execute(text(f"SELECT * FROM ({feature_source(spec)}) f LIMIT 0")).keys()
         _COLUMNS[spec.id] = tuple(k for k in keys if k not in ("id", "geom"))
     return _COLUMNS[spec.id]
+
+
+def reader_columns(conn: Connection, spec: LayerSpec, q: Query) -> tuple[str, ...]:
+    """The properties the request's reader may see (staff-only ones left out for others)."""
+    return visible_columns(spec, property_columns(conn, spec), q.reader)
 
 
 def _feature_expr(q: Query, columns: tuple[str, ...]) -> str:
@@ -130,7 +139,8 @@ def _bbox_clause(bbox: BBox, params: dict[str, Any]) -> str | None:
     return f"ST_Intersects(f.geom, ST_Transform({env}, {VN2000}))"
 
 
-def _where(spec: LayerSpec, q: Query, params: dict[str, Any]) -> str:
+def where_clause(spec: LayerSpec, q: Query, params: dict[str, Any]) -> str:
+    """The WHERE condition of a request over the layer's feature source (alias f), values bound."""
     clauses = ["true"]
     if q.bbox is not None and (spatial := _bbox_clause(q.bbox, params)):
         clauses.append(spatial)
@@ -152,6 +162,9 @@ def _where(spec: LayerSpec, q: Query, params: dict[str, Any]) -> str:
         assert spec.queryable(name) is not None
         params[f"eq{i}"] = value
         clauses.append(f"f.{name} = :eq{i}")
+    if q.filter is not None:
+        params.update(q.filter.params)
+        clauses.append(q.filter.sql)
     return " AND ".join(clauses)
 
 
@@ -173,7 +186,7 @@ def items(conn: Connection, spec: LayerSpec, q: Query) -> tuple[int, int, str]:
     """(numberMatched, numberReturned, comma-joined features) of one page."""
     params: dict[str, Any] = {"limit": q.limit, "offset": q.offset, "out_srid": q.out_srid,
                               "as_of": q.as_of}
-    where = _where(spec, q, params)
+    where = where_clause(spec, q, params)
     matched = f"(SELECT count(*) FROM src f WHERE {where})"
     if where == "true" and q.as_of is None:
         # An unfiltered count of a large table costs more than the page: estimate it there.
@@ -184,7 +197,7 @@ def items(conn: Connection, spec: LayerSpec, q: Query) -> tuple[int, int, str]:
 WITH src AS NOT MATERIALIZED ({feature_source(spec, q.as_of is not None)})
 SELECT {matched} AS matched,
        count(*) AS returned,
-       coalesce(string_agg({_feature_expr(q, property_columns(conn, spec))}, ',' ORDER BY f.id), '')
+       coalesce(string_agg({_feature_expr(q, reader_columns(conn, spec, q))}, ',' ORDER BY f.id), '')
          AS features
 FROM (SELECT * FROM src f WHERE {where} ORDER BY f.id LIMIT :limit OFFSET :offset) f
 """
@@ -205,7 +218,7 @@ SELECT {_feature_expr(q, columns)} FROM src f WHERE f.id = :fid
 
 def item(conn: Connection, spec: LayerSpec, feature_id: int, q: Query) -> str | None:
     """One feature as a GeoJSON Feature, or None."""
-    sql = _item_statement(spec, property_columns(conn, spec), q.out_srid, q.lat_lon)
+    sql = _item_statement(spec, reader_columns(conn, spec, q), q.out_srid, q.lat_lon)
     return conn.execute(sql, {"fid": feature_id, "out_srid": q.out_srid}).scalar_one_or_none()
 
 

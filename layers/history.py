@@ -17,10 +17,11 @@ from sqlalchemy.exc import DBAPIError
 
 from core.errors import InvalidDataError, NotFoundError
 from gis.db import load_sql
-from layers import models as m
+from layers.registry import LAYERS
 
 ENTITIES = ("project", "plan")
-STATUSES = {"project": m.PROJECT_STATUSES, "plan": m.PLAN_STATUSES}
+STATUSES = {"project": LAYERS["projects"].values("status"),
+            "plan": LAYERS["parcels"].values("status")}
 _TABLES = {"project": "projects", "plan": "parcels"}
 _NAMES = {"project": ("dự án", "project"), "plan": ("phương án", "plan")}
 

@@ -26,7 +26,7 @@ from pyproj import CRS
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from core.i18n import DISTRICTS, FIELDS, VALUES
+from core.i18n import DISTRICTS
 from gis import safe_open as S
 from gis.db import load_sql
 from gis.ingest import copy_rows
@@ -49,6 +49,8 @@ from gis.readers import (
     strings,
 )
 from gis.srs import VN2000
+from layers import audit
+from layers.accounts import User
 from layers.registry import LAYERS, ImportColumn, LayerSpec
 
 # The layers a file can be imported into: those that declare import columns.
@@ -193,20 +195,37 @@ def _target_names(spec: LayerSpec) -> dict[str, str]:
     """Folded names and Vietnamese/English labels a file column may carry → column or role."""
     names = [*(c.name for c in spec.import_columns), *_by_code(spec)]
     out: dict[str, str] = {}
-    for label_key, (vi, en) in FIELDS.items():
+    for label_key, attr in spec.catalog.attributes.items():
         target = {"northing_m": "northing", "easting_m": "easting"}.get(label_key, label_key)
         if target in names or target in ("northing", "easting"):
-            out.setdefault(fold(vi), target)
-            out.setdefault(fold(en), target)
+            out.setdefault(fold(attr.title.vi), target)
+            out.setdefault(fold(attr.title.en), target)
     out.update(COORDINATE_ROLES)
     out.update({fold(n): n for n in names})
     return out
 
 
+def _range_text(col: ImportColumn) -> tuple[str, str]:
+    """The range of a numeric column as the error message says it (empty without one)."""
+    if col.min is None and col.max is None:
+        return "", ""
+    if col.max is None:
+        return f" từ {col.min:g} trở lên", f" of at least {col.min:g}"
+    if col.min is None:
+        return f" không quá {col.max:g}", f" of at most {col.max:g}"
+    return f" từ {col.min:g} đến {col.max:g}", f" from {col.min:g} to {col.max:g}"
+
+
+def _labels(layer: str, name: str) -> dict[str, tuple[str, str]]:
+    """The Vietnamese and English labels of an attribute's codes, from the catalogue."""
+    attr = LAYERS[layer].catalog.attributes.get(name)
+    return {code: (w.vi, w.en) for code, w in ((attr.values or {}) if attr else {}).items()}
+
+
 def _vocab_lookup(layer: str, col: ImportColumn) -> dict[str, str]:
     """Folded codes and their Vietnamese/English labels → code."""
     out = {fold(v): v for v in col.vocab}
-    for code, (vi, en) in VALUES.get(layer, {}).get(col.name, {}).items():
+    for code, (vi, en) in _labels(layer, col.name).items():
         out.setdefault(fold(vi), code)
         out.setdefault(fold(en), code)
     return out
@@ -264,10 +283,18 @@ def _convert(layer: str, col: ImportColumn, raw: pd.Series
         num = num.where(~bad)
         if col.kind == "integer":
             bad |= num.notna().to_numpy() & (num.fillna(0) % 1 != 0).to_numpy()
+        within = _range_text(col)
+        if within:
+            low = -np.inf if col.min is None else col.min
+            high = np.inf if col.max is None else col.max
+            bad |= num.notna().to_numpy() & ~num.between(low, high).fillna(True).to_numpy()
+        if col.kind == "integer":
             out = num.where(~bad).round().astype("Int64")
-            return out, bad, (f"{name} không phải số nguyên", f"{name} is not an integer")
-        out = num.round().astype("Int64")
-        return out, bad, (f"{name} không phải số", f"{name} is not a number")
+            return out, bad, (f"{name} không phải số nguyên{within[0]}",
+                              f"{name} is not an integer{within[1]}")
+        out = (num.where(~bad).round().astype("Int64") if col.scale == 0
+               else num.where(~bad).astype("Float64"))
+        return out, bad, (f"{name} không phải số{within[0]}", f"{name} is not a number{within[1]}")
     if col.kind == "boolean":
         if pd.api.types.is_bool_dtype(raw.dtype):
             return raw.astype("boolean"), np.zeros(len(raw), bool), ("", "")
@@ -283,7 +310,7 @@ def _convert(layer: str, col: ImportColumn, raw: pd.Series
         out = _map_unique(raw, lambda v: lookup.get(fold(v))).astype(object)
         bad = present & out.isna().to_numpy() & (_map_unique(raw, lambda v: fold(v) != "")
                                                  .fillna(False).astype(bool).to_numpy())
-        labels = VALUES.get(layer, {}).get(name, {})
+        labels = _labels(layer, name)
         listed = ", ".join(f"{v} ({labels[v][0]})" if v in labels else v for v in col.vocab)
         return out, bad, (f"{name} không thuộc danh mục: {listed}",
                           f"{name} is not one of: {', '.join(col.vocab)}")
@@ -567,11 +594,13 @@ def import_file(
     analyze: bool = True,
     progress: Callable[[int, int], None] | None = None,
     limits: S.Limits = S.IMPORT_LIMITS,
+    actor: User | None = None,
 ) -> ImportResult:
     """Import a file into a layer with one COPY in one transaction; raise ImportRejectedError.
 
     The file is read and checked a chunk at a time while the accepted rows stream to the server;
     a refused row (unless `skip_invalid`) or any database error rolls the whole import back.
+    Each written row gets an `insert` entry of the audit log, by `actor` (else `system`).
     """
     t0 = time.perf_counter()
     spec = IMPORTABLE.get(layer)
@@ -643,6 +672,8 @@ def import_file(
                 verdict()
             else:
                 with engine.begin() as conn:
+                    # The table's audit trigger logs every row written, as this account.
+                    audit.act_as(conn, actor.name if actor else None, "import", path.name)
                     result.written = copy_rows(conn, spec.table,
                                                [*imp.names, *_geom_columns(family)], checked())
                     verdict()  # raising here rolls the COPY back

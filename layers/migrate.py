@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 
 from gis.db import sqlalchemy_url
+from layers.registry import extra_catalog_dir
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -21,6 +23,13 @@ def alembic_config(url: str | None = None) -> Config:
     ini = resources.files("layers").joinpath("alembic.ini")
     cfg = Config(str(ini))
     cfg.set_main_option("script_location", str(resources.files("layers").joinpath("migrations")))
+    # A deployment's own layers keep their generated migrations beside their catalogue entries.
+    extra = extra_catalog_dir()
+    if extra is not None:
+        builtin = resources.files("layers").joinpath("migrations", "versions")
+        cfg.set_main_option("path_separator", "os")
+        cfg.set_main_option("version_locations",
+                            os.pathsep.join([str(builtin), str(extra / "migrations")]))
     if url:
         cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
     return cfg

@@ -108,8 +108,8 @@ def check_suffix(filename: str) -> str:
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
         raise InvalidDataError(
-            f"Không nhận định dạng '{suffix or filename}'. Nhận: GeoTIFF, PNG/JPEG (kèm world file "
-            "hoặc điểm khống chế), DXF, GeoPackage, Shapefile (.zip) và GeoJSON.",
+            f"Không nhận định dạng '{suffix or filename}'. Nhận: GeoTIFF, PNG/JPEG (kèm tệp tọa độ "
+            "ảnh .pgw/.jgw/.wld hoặc điểm khống chế), DXF, GeoPackage, Shapefile (.zip) và GeoJSON.",
             f"Format '{suffix or filename}' is not accepted. Accepted: GeoTIFF, PNG/JPEG (with a "
             "world file or control points), DXF, GeoPackage, Shapefile (.zip) and GeoJSON.",
         )
@@ -152,7 +152,7 @@ def _raster_georef(req: ImportRequest, info: R.RasterInfo) -> tuple[R.Georeferen
         return R.Georeference(srid, info.transform), "geotiff", srid, {
             "method": "geotiff", "transform": list(info.transform)[:6]}
     raise InvalidDataError(
-        f"Ảnh '{req.filename}' chưa có tham chiếu địa lý: gửi kèm world file (.pgw, .jgw, .wld) "
+        f"Ảnh '{req.filename}' chưa có tham chiếu địa lý: gửi kèm tệp tọa độ ảnh (.pgw, .jgw, .wld) "
         "hoặc ít nhất 3 điểm khống chế.",
         f"The image '{req.filename}' is not georeferenced: send a world file (.pgw, .jgw, .wld) "
         "or at least 3 control points with it.",
@@ -434,8 +434,8 @@ def sample_requests(plan_dir: Path = SAMPLE_PLAN_DIR) -> list[ImportRequest]:
     points, crs = G.parse_control_points((plan_dir / meta["scan"]["gcps"]).read_text("utf-8"))
     return [
         ImportRequest(plan_dir / f"{SAMPLE_STEM}.dxf", f"{SAMPLE_STEM}.dxf",
-                      named("bản vẽ DXF"), is_sample=True),
-        ImportRequest(image, image.name, named("ảnh + world file"),
+                      named("bản vẽ số (vector)"), is_sample=True),
+        ImportRequest(image, image.name, named("ảnh có tệp tọa độ"),
                       world_file=(plan_dir / f"{SAMPLE_STEM}.pgw").read_text("utf-8"),
                       is_sample=True),
         ImportRequest(scan, scan.name, named("bản quét + điểm khống chế"), gcps=points,

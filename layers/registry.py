@@ -1,25 +1,41 @@
-"""The planning layers as data: one LayerSpec per collection."""
+"""The planning layers, built from the catalogue (`layers/catalog/*.yaml`): one LayerSpec each.
+
+The built-in entries are read from the package; a deployment adds its own layers with
+`QUYHOACH_CATALOG_DIR` (entries there, their migrations in its `migrations/`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from core.settings import get_settings
 from layers import landuse
-from layers import models as m
+from layers.catalog import CATALOG_DIR, Attribute, CatalogError, Entry, load_entries
+
+GEOMETRY_FAMILIES = {"MultiPolygon": "polygon", "MultiLineString": "line", "Point": "point"}
+# JSON schema type of each attribute type, for queryables.
+JSON_TYPES = {"text": "string", "slug": "string", "integer": "integer", "numeric": "number",
+              "boolean": "boolean", "date": "string"}
+# Vocabularies kept in code because they carry more than labels.
+NAMED_VOCABULARIES: dict[str, tuple[str, ...]] = {"land_uses": landuse.CODES}
+
+
+def extra_catalog_dir() -> Path | None:
+    """The deployment's own catalogue directory (QUYHOACH_CATALOG_DIR), if one is configured."""
+    return get_settings().catalog_dir
 
 
 @dataclass(frozen=True)
 class Queryable:
-    """An attribute clients may filter on by equality."""
+    """An attribute clients may filter on."""
 
     name: str
     type: str  # JSON schema type: string | integer | boolean | number
     title: str
     enum: tuple[str, ...] = ()
-
-
-GEOMETRY_FAMILIES = {"MultiPolygon": "polygon", "MultiLineString": "line", "Point": "point"}
+    format: str | None = None  # "date" for dates
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,31 @@ class ImportColumn:
     default: Any = None  # written where the file gives no value (the table's default)
     references: str | None = None  # the table whose id the column holds
     by_code: str | None = None  # a file column naming the referenced row by its code instead
+    min: float | None = None
+    max: float | None = None
+    scale: int | None = None  # decimal places kept of a numeric column (None: as given)
+
+
+def vocabulary(attr: Attribute) -> tuple[str, ...]:
+    """The codes an attribute may hold (empty: any value of its type)."""
+    if attr.values:
+        return tuple(attr.values)
+    if attr.values_from:
+        return NAMED_VOCABULARIES[attr.values_from]
+    return ()
+
+
+def _queryable(name: str, attr: Attribute) -> Queryable:
+    return Queryable(name, JSON_TYPES[attr.type], f"{attr.title.vi} / {attr.title.en}",
+                     vocabulary(attr), "date" if attr.type == "date" else None)
+
+
+def _import_column(name: str, attr: Attribute) -> ImportColumn:
+    vocab = vocabulary(attr)
+    kind = "code" if vocab else attr.type
+    return ImportColumn(name, kind, attr.required, vocab, attr.default, attr.references,
+                        attr.by_code, attr.min, attr.max,
+                        attr.precision[1] if attr.precision else None)
 
 
 @dataclass(frozen=True)
@@ -49,13 +90,16 @@ class LayerSpec:
     # Temporal extent: a date column, or a (start, end) pair of columns.
     datetime: tuple[str, ...] = ()
     min_zoom: int = 0
-    style_key: str = field(default="")
     # What `quyhoach import` may write; a layer without import columns is not imported from files.
     import_columns: tuple[ImportColumn, ...] = ()
     unique_key: tuple[str, ...] = ()  # columns that together identify a row
     # What a vector tile's features carry besides their id: the table's columns that style and
     # label it on the map. Amounts, dates and joined names and figures come from the item.
     tile_columns: tuple[str, ...] = ()
+    # Who may read the layer (public | staff), and the attributes only staff may read.
+    read_access: str = "public"
+    staff_attributes: tuple[str, ...] = ()
+    entry: Entry | None = field(default=None, compare=False, repr=False)
 
     @property
     def geometry_family(self) -> str:
@@ -68,159 +112,73 @@ class LayerSpec:
         return self.id
 
     @property
-    def features_sql(self) -> str:
-        """File name of the layer's feature source."""
-        return f"{self.id}.features.sql"
-
-    @property
     def measure(self) -> str | None:
         """The ground measure every feature carries: area_ha, length_m or none."""
         return {"MultiPolygon": "area_ha", "MultiLineString": "length_m"}.get(self.geometry_type)
+
+    @property
+    def catalog(self) -> Entry:
+        """The layer's catalogue entry."""
+        assert self.entry is not None
+        return self.entry
 
     def title(self, lang: str) -> str:
         """Title in a language."""
         return self.title_en if lang == "en" else self.title_vi
 
+    def description(self, lang: str) -> str:
+        """Description in a language."""
+        return self.description_en if lang == "en" else self.description_vi
+
     def queryable(self, name: str) -> Queryable | None:
         """The queryable of that name, if any."""
         return next((q for q in self.queryables if q.name == name), None)
 
+    def field_label(self, name: str, lang: str) -> str:
+        """The reader's label of an attribute (the name itself when the layer has none such)."""
+        attr = self.catalog.attributes.get(name)
+        return attr.title.pick(lang) if attr else name
 
-def _q(name: str, type_: str, title: str, enum: tuple[str, ...] = ()) -> Queryable:
-    return Queryable(name, type_, title, enum)
+    def value_label(self, name: str, value: Any, lang: str) -> str:
+        """The reader's word for a coded value (the code itself when unknown)."""
+        attr = self.catalog.attributes.get(name)
+        words = (attr.values or {}).get(str(value)) if attr else None
+        return words.pick(lang) if words else ("" if value is None else str(value))
+
+    def values(self, name: str) -> tuple[str, ...]:
+        """The vocabulary of an attribute, in declared order."""
+        attr = self.catalog.attributes.get(name)
+        return vocabulary(attr) if attr else ()
 
 
-def _i(name: str, kind: str = "text", required: bool = False, vocab: tuple[str, ...] = (),
-       default: Any = None, references: str | None = None, by_code: str | None = None
-       ) -> ImportColumn:
-    return ImportColumn(name, kind, required, tuple(vocab), default, references, by_code)
-
-
-DISTRICT = _q("district", "string", "Quận / District")
-IMPORT_DISTRICT = _i("district", "slug", True)
-
-LAYERS: dict[str, LayerSpec] = {
-    spec.id: spec
-    for spec in (
-        LayerSpec(
-            "projects", "Dự án giải phóng mặt bằng", "Site-clearance projects",
-            "Ranh giới các dự án GPMB, nguồn vốn, tiến độ và kết quả thu hồi đất.",
-            "Boundaries of site-clearance projects, funding, schedule and land recovered.",
-            "MultiPolygon",
-            (_q("code", "string", "Mã dự án / Code"), DISTRICT,
-             _q("funding", "string", "Nguồn vốn / Funding", m.FUNDING),
-             _q("status", "string", "Trạng thái / Status", m.PROJECT_STATUSES),
-             _q("is_key", "boolean", "Dự án trọng điểm / Key project"),
-             _q("has_complaints", "boolean", "Có đơn thư / Has complaints")),
-            ("started_on", "completed_on"),
-            import_columns=(
-                _i("code", required=True), _i("name", required=True), IMPORT_DISTRICT,
-                _i("funding", "code", True, m.FUNDING),
-                _i("is_key", "boolean", default=False),
-                _i("has_complaints", "boolean", default=False),
-                _i("status", "code", True, m.PROJECT_STATUSES),
-                _i("started_on", "date"), _i("target_date", "date"), _i("completed_on", "date")),
-            unique_key=("code",),
-            tile_columns=("code", "status"),
-        ),
-        LayerSpec(
-            "parcels", "Thửa đất thu hồi (phương án bồi thường)", "Parcels (compensation plans)",
-            "Mỗi phương án bồi thường, hỗ trợ của một người sử dụng đất trên một thửa.",
-            "One compensation plan per land user and parcel.",
-            "MultiPolygon",
-            (_q("code", "string", "Mã phương án / Code"),
-             _q("project_id", "integer", "Dự án / Project"),
-             _q("project_code", "string", "Mã dự án / Project code"), DISTRICT,
-             _q("land_user_kind", "string", "Đối tượng / Land user", m.LAND_USER_KINDS),
-             _q("status", "string", "Trạng thái / Status", m.PLAN_STATUSES)),
-            ("approved_on",),
-            min_zoom=14,
-            import_columns=(
-                _i("code", required=True),
-                _i("project_id", "integer", True, references="projects", by_code="project_code"),
-                _i("land_user_kind", "code", True, m.LAND_USER_KINDS),
-                _i("status", "code", True, m.PLAN_STATUSES),
-                _i("drafted_on", "date"), _i("published_on", "date"), _i("approved_on", "date"),
-                _i("paid_on", "date"), _i("handed_over_on", "date"),
-                _i("compensation_vnd", "numeric", default=0)),
-            unique_key=("code",),
-            tile_columns=("code", "status"),
-        ),
-        LayerSpec(
-            "red_lines", "Chỉ giới đường đỏ", "Red lines",
-            "Chỉ giới đường đỏ theo quy hoạch được duyệt.",
-            "Red lines of the approved plans.",
-            "MultiLineString",
-            (DISTRICT, _q("road", "string", "Tuyến đường / Road")),
-            import_columns=(IMPORT_DISTRICT, _i("road", required=True), _i("plan_ref")),
-            tile_columns=("road",),
-        ),
-        LayerSpec(
-            "red_line_markers", "Mốc chỉ giới đường đỏ", "Red-line markers",
-            "Mốc chỉ giới đường đỏ đã cắm, với tọa độ VN-2000 như khi đo.",
-            "Surveyed red-line markers with their VN-2000 coordinates as recorded.",
-            "Point",
-            (_q("code", "string", "Số hiệu mốc / Code"), DISTRICT,
-             _q("road", "string", "Tuyến đường / Road"),
-             _q("status", "string", "Trạng thái / Status", m.MARKER_STATUSES)),
-            ("surveyed_on",),
-            import_columns=(
-                _i("code", required=True), IMPORT_DISTRICT, _i("road", required=True),
-                _i("red_line_id", "integer", references="red_lines"),
-                _i("status", "code", True, m.MARKER_STATUSES), _i("surveyed_on", "date")),
-            unique_key=("code",),
-            tile_columns=("code", "status"),
-        ),
-        LayerSpec(
-            "lakes", "Hồ, ao", "Lakes and ponds",
-            "Hồ, ao và công trình cải tạo, nạo vét, kè.",
-            "Lakes and ponds with their renovation, dredging or embankment works.",
-            "MultiPolygon",
-            (_q("name", "string", "Tên hồ / Name"), DISTRICT,
-             _q("works", "string", "Hạng mục / Works", m.LAKE_WORKS),
-             _q("status", "string", "Trạng thái / Status", m.LAKE_STATUSES)),
-            ("completed_on",),
-            import_columns=(
-                _i("name", required=True), IMPORT_DISTRICT, _i("works", "code", True, m.LAKE_WORKS),
-                _i("status", "code", True, m.LAKE_STATUSES), _i("completed_on", "date")),
-            tile_columns=("name", "works"),
-        ),
-        LayerSpec(
-            "civilized_streets", "Tuyến phố văn minh đô thị", "Civilized streets",
-            "Tuyến phố văn minh đô thị và tuyến phố cấm để xe, cấm bán hàng rong.",
-            "Civilized streets and no-parking / no-street-vending streets.",
-            "MultiLineString",
-            (_q("name", "string", "Tên phố / Name"), DISTRICT,
-             _q("ward", "string", "Phường / Ward"),
-             _q("kind", "string", "Loại / Kind", m.STREET_KINDS),
-             _q("status", "string", "Trạng thái / Status", m.STREET_STATUSES),
-             _q("year_recognised", "integer", "Năm công nhận / Year recognised")),
-            import_columns=(
-                _i("name", required=True), IMPORT_DISTRICT, _i("ward"),
-                _i("kind", "code", True, m.STREET_KINDS), _i("year_recognised", "integer"),
-                _i("status", "code", True, m.STREET_STATUSES)),
-            tile_columns=("name", "kind", "status"),
-        ),
-        LayerSpec(
-            "wards", "Phường", "Wards",
-            "Ranh giới hành chính các phường.", "Ward boundaries.",
-            "MultiPolygon",
-            (DISTRICT, _q("name", "string", "Tên phường / Name")),
-            import_columns=(IMPORT_DISTRICT, _i("name", required=True)),
-            unique_key=("district", "name"),
-            tile_columns=("name",),
-        ),
-        LayerSpec(
-            "plan_zones", "Quy hoạch sử dụng đất 1/2000", "Planned land use (1/2000 zoning plans)",
-            "Các khu đất của quy hoạch phân khu 1/2000 được duyệt: chức năng sử dụng đất, mật độ "
-            "xây dựng, tầng cao, hệ số sử dụng đất.",
-            "Zones of the approved 1/2000 zoning plans: land use, building density, height and "
-            "floor-area ratio.",
-            "MultiPolygon",
-            (_q("plan_id", "integer", "Quy hoạch / Plan"),
-             _q("code", "string", "Mã đất / Land-use code", landuse.CODES),
-             _q("name", "string", "Ký hiệu lô / Plot label")),
-            tile_columns=("code", "name"),
-        ),
+def spec_of(entry: Entry) -> LayerSpec:
+    """The LayerSpec a catalogue entry declares."""
+    attrs = entry.attributes
+    return LayerSpec(
+        id=entry.id, title_vi=entry.title.vi, title_en=entry.title.en,
+        description_vi=entry.description.vi, description_en=entry.description.en,
+        geometry_type=entry.geometry,
+        queryables=tuple(_queryable(n, a) for n, a in attrs.items() if a.queryable),
+        datetime=entry.temporal, min_zoom=entry.map.min_zoom,
+        import_columns=tuple(_import_column(n, a) for n, a in attrs.items()
+                             if entry.importable and a.imported and not a.computed),
+        unique_key=entry.unique, tile_columns=entry.tiles, read_access=entry.access,
+        staff_attributes=tuple(n for n, a in attrs.items() if a.access == "staff"),
+        entry=entry,
     )
-}
+
+
+def load_layers(extra: Path | None = None) -> dict[str, LayerSpec]:
+    """Every layer of the built-in catalogue and of a deployment's own directory."""
+    return {e.id: spec_of(e) for e in load_entries(CATALOG_DIR, extra)}
+
+
+def _startup_layers() -> dict[str, LayerSpec]:
+    """The catalogue at start-up; a bad entry stops the service (or command) with its reason."""
+    try:
+        return load_layers(extra_catalog_dir())
+    except CatalogError as exc:
+        raise SystemExit(f"error: the layer catalogue: {exc}") from None
+
+
+LAYERS: dict[str, LayerSpec] = _startup_layers()

@@ -1,7 +1,7 @@
 """The semi-annual clearance report's content: its figures, tables and map data, from the data.
 
 The report is laid out like the district's own: a summary paragraph, then projects by funding,
-projects completed ahead of schedule, key projects, projects with complaints, the table by ward,
+projects completed ahead of schedule, projects behind schedule, key projects, projects with complaints, the table by ward,
 progress by month, urban embellishment and a map of the district. It is built once as a list of
 blocks, which maps.report renders to Markdown, PDF or XLSX; every number comes from
 clearance_stats.sql, so the report and /stats/clearance say the same.
@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from core import i18n
 from gis.db import load_sql
 from layers.queries import clearance_stats
+from layers.registry import LAYERS
 
 Ring = list[tuple[float, float]]
 
@@ -31,7 +32,7 @@ class Table:
 
     headers: list[str]
     rows: list[list[Any]]
-    kinds: list[str]  # text | int | ha | bn | date
+    kinds: list[str]  # text | int | ha | bn | date | ratio
     total: list[Any] | None = None
 
 
@@ -59,14 +60,26 @@ class Report:
 
 def _project_table(rows: list[dict[str, Any]], lang: str) -> Table:
     w = partial(i18n.report_word, lang=lang)
-    n = partial(i18n.number, lang=lang)
     return Table(
         [w("code"), w("name"), w("status"), w("plans"), w("recovered_ha"), w("target_date"),
          w("completed_on")],
-        [[p["code"], p["name"], i18n.value_label("projects", "status", p["status"], lang),
-          f"{n(p['plans_approved_to_date'])}/{n(p['plans_total'])}",
+        [[p["code"], p["name"], LAYERS["projects"].value_label("status", p["status"], lang),
+          (p["plans_approved_to_date"], p["plans_total"]),
           p["recovered_ha"], p["target_date"], p["completed_on"]] for p in rows],
-        ["text", "text", "text", "text", "ha", "date", "date"],
+        ["text", "text", "text", "ratio", "ha", "date", "date"],
+    )
+
+
+def late_table(rows: list[dict[str, Any]], lang: str) -> Table:
+    """Projects behind schedule: target date passed, not completed; the latest first."""
+    w = partial(i18n.report_word, lang=lang)
+    rows = sorted(rows, key=lambda p: (-(p.get("days_late") or 0), p["code"]))
+    return Table(
+        [w("code"), w("name"), w("status"), w("plans"), w("target_date"), w("days_late")],
+        [[p["code"], p["name"], LAYERS["projects"].value_label("status", p["status"], lang),
+          (p["plans_approved_to_date"], p["plans_total"]), p["target_date"], p["days_late"]]
+         for p in rows],
+        ["text", "text", "text", "ratio", "date", "int"],
     )
 
 
@@ -114,7 +127,8 @@ def report_from_stats(stats: dict[str, Any], lang: str = "vi",
     date_from = dt.date.fromisoformat(stats["from"])
     date_to = dt.date.fromisoformat(stats["to"])
     period = i18n.period_text(date_from, date_to, lang)
-    subtitle = [w("subtitle", district=i18n.district_name(stats["district"]), period=period)]
+    place = i18n.place_label(stats, lang)
+    subtitle = [w("subtitle", place=place[:1].upper() + place[1:], period=period)]
     if stats.get("ward"):
         subtitle.append(w("ward_line", ward=stats["ward"]))
     if stats.get("as_of"):
@@ -134,10 +148,10 @@ def report_from_stats(stats: dict[str, Any], lang: str = "vi",
         "summary", within=within, projects=n(stats["projects"]),
         budget=n(stats["projects_budget"]), non_budget=n(stats["projects_non_budget"]),
         plans=n(stats["plans_total"]), cumulative=cumulative,
-        approved=n(stats["plans_approved"]), ha=n(stats["recovered_ha"], 2),
-        bn=n(float(stats["compensation_vnd"]) / 1e9, 1),
-        ahead=f"{stats['projects_ahead_of_schedule']:02d}" if lang == "vi" else n(
-            stats["projects_ahead_of_schedule"])))]
+        approved=n(stats["plans_approved"]), ha=i18n.hectares(stats["recovered_ha"], lang),
+        amount=i18n.amount(stats["compensation_vnd"], lang),
+        ahead=i18n.count(stats["projects_ahead_of_schedule"], lang),
+        behind=i18n.count(stats.get("projects_behind_schedule", 0), lang)))]
 
     money_cols = [w("projects"), w("plans_total"), w("plans_approved"), w("recovered_ha"),
                   w("compensation_bn")]
@@ -146,7 +160,7 @@ def report_from_stats(stats: dict[str, Any], lang: str = "vi",
     funding = stats.get("by_funding") or []
     blocks += [("h2", w("h_funding")), ("table", Table(
         [w("funding"), *money_cols],
-        [[i18n.value_label("projects", "funding", f["funding"], lang), *(f[k] for k in keys)]
+        [[LAYERS["projects"].value_label("funding", f["funding"], lang), *(f[k] for k in keys)]
          for f in funding], ["text", *money_kinds],
         [w("total"), *(stats[k] for k in keys)]))]
 
@@ -154,6 +168,9 @@ def report_from_stats(stats: dict[str, Any], lang: str = "vi",
     ahead = [p for p in plist if p["ahead_of_schedule"]]
     blocks.append(("h2", w("h_ahead")))
     blocks.append(("table", _project_table(ahead, lang)) if ahead else ("p", w("none")))
+    late = [p for p in plist if p.get("behind_schedule")]
+    blocks.append(("h2", w("h_late")))
+    blocks.append(("table", late_table(late, lang)) if late else ("p", w("none")))
     for head, flag in (("h_key", "is_key"), ("h_complaints", "has_complaints")):
         rows = [p for p in plist if p[flag]]
         blocks.append(("h2", w(head)))

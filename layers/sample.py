@@ -13,8 +13,11 @@ from core.settings import PROJECT_ROOT
 from gis.db import load_sql
 from gis.ingest import copy_rows, ewkb_hex, none_if_missing
 from gis.srs import VN2000
+from layers.admin_units import load_units
 from layers.history import mismatches
 from layers.plans import load_sample_plans
+from layers.sample_catalog import load_catalog_samples
+from layers.search import fill_sample_cadastral
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 
@@ -114,6 +117,9 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = 
             marker_rows,
         )
         conn.execute(load_sql("sample.link_markers.sql"))
+        fill_sample_cadastral(conn)
+        counts.update(load_units(conn, sample_dir))
+        counts.update(load_catalog_samples(conn, sample_dir, loaded=LAYER_TABLES))
         conn.execute(text(f"ANALYZE {', '.join(LAYER_TABLES)}, status_events"))
 
     counts.update(load_sample_plans(engine, store=plan_store))

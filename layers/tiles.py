@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -20,7 +20,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import Dialect
 
 from gis.srs import VN2000, WEB_MERCATOR
-from layers.features import extent, grid_area
+from layers.cql2 import Filter
+from layers.features import extent, feature_source, grid_area
 from layers.registry import LayerSpec
 
 EXTENT = 4096
@@ -44,15 +45,25 @@ def _thinning(spec: LayerSpec) -> str:
     return f"AND t.{measure} >= :min_measure ORDER BY t.{measure} DESC, t.id"
 
 
-def tile_sql(spec: LayerSpec, full_detail: bool) -> str:
-    """The tile statement of a layer at or below full detail (bound as `:name`)."""
+def tile_sql(spec: LayerSpec, full_detail: bool, condition: str = "") -> str:
+    """The tile statement of a layer at or below full detail (bound as `:name`).
+
+    `condition` is a CQL2 filter's SQL over the layer's feature source `f`.
+    """
     body = resources.files("layers").joinpath("sql", "tile.mvt.sql").read_text("utf-8")
     columns = ", ".join(f"t.{c}" for c in spec.tile_columns)
     simplify = spec.geometry_type in _MEASURE and not full_detail
     return (body.replace("/*table*/", spec.table)
             .replace(", /*columns*/", f", {columns}" if columns else "")
             .replace("/*geom*/", "ST_Simplify(t.geom, :tolerance, true)" if simplify else "t.geom")
-            .replace("/*thin*/", "" if full_detail else _thinning(spec)))
+            .replace("/*thin*/", _filtered(spec, condition)
+                     + ("" if full_detail else _thinning(spec))))
+
+
+def _filtered(spec: LayerSpec, condition: str) -> str:
+    if not condition:
+        return ""
+    return f"AND t.id IN (SELECT f.id FROM ({feature_source(spec)}) f WHERE {condition}) "
 
 
 @cache
@@ -61,10 +72,10 @@ def tile_format(spec: LayerSpec) -> str:
     return f"{zlib.crc32((tile_sql(spec, True) + tile_sql(spec, False)).encode()):08x}"
 
 
-@cache
-def _driver_sql(spec: LayerSpec, full_detail: bool, dialect: Dialect) -> str:
+@lru_cache(maxsize=512)
+def _driver_sql(spec: LayerSpec, full_detail: bool, dialect: Dialect, condition: str = "") -> str:
     """The tile statement in the driver's own parameter style, compiled once."""
-    return str(text(tile_sql(spec, full_detail)).compile(dialect=dialect))
+    return str(text(tile_sql(spec, full_detail, condition)).compile(dialect=dialect))
 
 
 def _pixel_m(z: int) -> float:
@@ -88,17 +99,19 @@ def tile_params(spec: LayerSpec, z: int, x: int, y: int) -> dict[str, Any]:
     }
 
 
-def tile(conn: Connection, spec: LayerSpec, z: int, x: int, y: int) -> tuple[int, bytes]:
+def tile(conn: Connection, spec: LayerSpec, z: int, x: int, y: int,
+         flt: Filter | None = None) -> tuple[int, bytes]:
     """(layer version, MVT bytes) of one tile; an empty area gives zero bytes.
 
     The tile comes back in the binary protocol: the bytea is the body as the server sent it,
     not hex text to decode.
     """
-    sql = _driver_sql(spec, z >= FULL_DETAIL_ZOOM, conn.dialect)
+    sql = _driver_sql(spec, z >= FULL_DETAIL_ZOOM, conn.dialect, flt.sql if flt else "")
     driver = conn.connection.driver_connection
     assert driver is not None
     with driver.cursor(binary=True) as cur:
-        row = cur.execute(sql, tile_params(spec, z, x, y)).fetchone()
+        params = tile_params(spec, z, x, y) | (flt.params if flt else {})
+        row = cur.execute(sql, params).fetchone()
     version, body = row if row is not None else (0, b"")
     return int(version or 0), body or b""
 

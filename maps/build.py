@@ -27,6 +27,7 @@ from layers.queries import layer_versions, map_extent
 from layers.registry import LAYERS
 from layers.units import DEFAULT_DISTRICT, FALLBACK_PERIOD
 from maps import styles
+from maps import units as unit_views
 from maps.overlays import add_plan_overlays
 
 MAPS_DIR = Path(__file__).resolve().parent
@@ -53,6 +54,8 @@ STATIC_FILES: dict[str, Path] = {
     "lib/swagger-ui/swagger-ui.css": NODE_MODULES / "swagger-ui-dist/swagger-ui.css",
     "lib/swagger-ui/favicon-32x32.png": NODE_MODULES / "swagger-ui-dist/favicon-32x32.png",
     "lib/redoc/redoc.standalone.js": NODE_MODULES / "redoc/bundles/redoc.standalone.js",
+    "lib/geodesic/geographiclib-geodesic.min.js":
+        NODE_MODULES / "geographiclib-geodesic/geographiclib-geodesic.min.js",
 }
 # URL prefix under /static -> a directory whose files it serves (images and fonts the CSS loads).
 STATIC_DIRS: dict[str, Path] = {
@@ -77,9 +80,14 @@ FOLIUM_CSS = (
 )
 PAGE_JS = (
     ("vectorgrid", "lib/vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
+    ("quyhoach_format", "maps/quyhoach-format.js"),
     ("quyhoach_map", "maps/quyhoach-map.js"),
     ("quyhoach_export", "maps/quyhoach-export.js"),
     ("quyhoach_asof", "maps/quyhoach-asof.js"),
+    ("quyhoach_focus", "maps/quyhoach-focus.js"),
+    ("geodesic", "lib/geodesic/geographiclib-geodesic.min.js"),
+    ("quyhoach_tools", "maps/quyhoach-tools.js"),
+    ("quyhoach_units", "maps/quyhoach-units.js"),
 )
 PAGE_CSS = (("quyhoach_map_css", "maps/quyhoach-map.css"),
             ("quyhoach_export_css", "maps/quyhoach-export.css"),
@@ -92,8 +100,8 @@ HANOI_CENTER = (21.0285, 105.8542)
 # date slider's past days served the same way. Above it the GeoJSON and the SVG grow with the
 # city (the benchmark's 20,000 markers made the page's largest request, 1.7 MB) while each tile
 # stays bounded and is drawn on canvas, about twice as fast per feature as SVG.
+# A catalogue entry may set its own (`map.tiled_above`; parcels: always tiled).
 TILE_THRESHOLD = 5_000
-ALWAYS_TILED = frozenset({"parcels"})
 # The service's tile URL of a layer at a data version (OGC API – Tiles, WebMercatorQuad).
 TILE_URL = "/collections/{layer}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}?v={version}"
 ITEMS_LIMIT = 10_000
@@ -108,7 +116,7 @@ class MapView:
     date_from: dt.date = FALLBACK_PERIOD[0]
     date_to: dt.date = FALLBACK_PERIOD[1]
     as_of: dt.date | None = None  # the date slider's day; None: as recorded today
-    layers: tuple[str, ...] = styles.MAP_LAYERS
+    layers: tuple[str, ...] = styles.OPENING_LAYERS
     lang: str = "vi"
     center: tuple[float, float] | None = None  # lat, lon
     zoom: int | None = None
@@ -120,7 +128,7 @@ def _urls(base_url: str, pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, 
 
 
 def _fmt_date(day: dt.date, lang: str) -> str:
-    return day.isoformat() if lang == "en" else day.strftime("%d/%m/%Y")
+    return i18n.day_text(day, lang)
 
 
 def legend_html(layer_ids: tuple[str, ...], lang: str) -> str:
@@ -142,10 +150,14 @@ def legend_html(layer_ids: tuple[str, ...], lang: str) -> str:
     return "".join(parts)
 
 
-def summary_html(view: MapView) -> str:
-    """The summary panel's frame; the script fills the figures from /stats/clearance."""
+def summary_html(view: MapView, place: str | None = None) -> str:
+    """The summary panel's frame; the script fills the figures from /stats/clearance.
+
+    `place` names the view's unit for its period (default: its district).
+    """
     lang = view.lang
-    title = i18n.text("summary_title", lang, district=i18n.district_name(view.district))
+    title = i18n.phrase(i18n.UNIT_VIEW_WORDS, "summary_title", lang, place=place or i18n.phrase(
+        i18n.UNIT_WORDS, "district", lang, name=i18n.district_name(view.district)))
     period = i18n.text("summary_period", lang, **{
         "from": _fmt_date(view.date_from, lang), "to": _fmt_date(view.date_to, lang)})
     ward = (f'<div class="qh-summary-ward">'
@@ -217,6 +229,20 @@ quyhoach.init({{ this._parent.get_name() }}, {
         self.default_css = _urls(base_url, PAGE_CSS)
 
 
+def _tiled_above(layer_id: str) -> int:
+    """The row count above which a layer is drawn from vector tiles."""
+    own = LAYERS[layer_id].catalog.map.tiled_above
+    return TILE_THRESHOLD if own is None else own
+
+
+def _page_strings(lang: str) -> dict[str, object]:
+    """The page's words: the service's phrases and the catalogue's labels of each layer."""
+    strings = i18n.js_strings(lang)
+    labels = styles.js_labels(lang)
+    strings["fields"] = {**strings["fields"], **labels.pop("fields")}
+    return {**strings, **labels}
+
+
 def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: str = "",
               vector_tiles: bool = False) -> folium.Map:
     """The clearance map of a view; `vector_tiles` when the service serves layer tiles.
@@ -236,8 +262,10 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
     fmap.default_js = _urls(base_url, FOLIUM_JS)
     fmap.default_css = _urls(base_url, FOLIUM_CSS)
     figure = fmap.get_root()
-    figure.title = html_text(
-        i18n.text("page_title", lang, district=i18n.district_name(view.district)))
+    unit = unit_views.selected_unit(conn, view.district, view.ward)
+    place = unit_views.place_name(unit, view.district, view.ward, view.date_from, view.date_to,
+                                  lang)
+    figure.title = html_text(i18n.phrase(i18n.UNIT_VIEW_WORDS, "map_title", lang, place=place))
     figure.header.add_child(Element('<link rel="icon" href="data:,">'), name="favicon")
 
     folium.TileLayer(
@@ -247,8 +275,7 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
 
     tiled_layers = tuple(
         layer_id for layer_id in styles.MAP_LAYERS
-        if vector_tiles and (layer_id in ALWAYS_TILED
-                             or estimates.get(layer_id, 0) > TILE_THRESHOLD))
+        if vector_tiles and estimates.get(layer_id, 0) > _tiled_above(layer_id))
     # The page asks for tiles at once, with URLs that change with the data.
     versions = layer_versions(conn, tiled_layers) if tiled_layers else {}
     groups: dict[str, folium.FeatureGroup] = {}
@@ -269,6 +296,10 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
             if tiled else None,
         })
 
+    units_config = unit_views.controls_config(conn, unit, lang)
+    if units_config["formerLayer"]:  # the former boundaries, off at opening, filled by the script
+        former = folium.FeatureGroup(name=html_text(units_config["formerLayer"]), show=False)
+        units_config["formerGroup"] = former.add_to(fmap).get_name()
     add_plan_overlays(fmap, conn, settings, lang)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
 
@@ -286,6 +317,8 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
         "lang": lang,
         "district": view.district,
         "ward": view.ward,
+        "itemsDistrict": view.district
+        if unit is None or unit.level == "district" or view.ward else None,
         "from": view.date_from.isoformat(),
         "to": view.date_to.isoformat(),
         "asOf": view.as_of.isoformat() if view.as_of else None,
@@ -293,10 +326,12 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
         "view": initial,
         "layers": layer_configs,
         "styles": styles.js_styles(),
-        "i18n": i18n.js_strings(lang),
+        "i18n": _page_strings(lang),
+        "search": {key: i18n.pick(pair, lang) for key, pair in i18n.SEARCH_WORDS.items()},
+        "units": units_config,
     }
     fmap.add_child(ClearanceMapApp(
-        groups, config, legend_html(styles.MAP_LAYERS, lang), summary_html(view), base_url))
+        groups, config, legend_html(styles.MAP_LAYERS, lang), summary_html(view, place), base_url))
     return fmap
 
 

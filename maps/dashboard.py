@@ -9,16 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core import i18n
+from layers.admin_units import Unit
+from layers.registry import LAYERS
 from layers.units import DEFAULT_PERIODS
 from maps import styles
 from maps.build import MAPS_DIR
 
-STATUSES = ("planned", "in_progress", "completed", "suspended")
-FUNDINGS = ("budget", "non_budget")
+STATUSES = LAYERS["projects"].values("status")
+FUNDINGS = LAYERS["projects"].values("funding")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class DashboardView:
     date_to: dt.date
     as_of: dt.date | None = None
     lang: str = "vi"
+    unit: Unit | None = None  # the unit the place resolves to, for its name and the picker
 
 
 @cache
@@ -39,9 +43,21 @@ def _templates() -> Environment:
                        autoescape=select_autoescape(["html"]))
 
 
-def render_dashboard(view: DashboardView, wards: dict[str, list[str]], base_url: str = "") -> str:
-    """The dashboard's HTML page; `wards` lists each district's wards for the selectors."""
+def render_dashboard(view: DashboardView, wards: dict[str, list[str]], base_url: str = "",
+                     units: dict[str, Any] | None = None) -> str:
+    """The dashboard's HTML page; `wards` lists each district's wards for the selectors.
+
+    `units`: the unit picker's options (maps.units.controls_config); without them the page
+    offers the districts and their wards.
+    """
     lang = view.lang
+    place = i18n.view_place(view.district, view.ward,
+                            view.unit.as_dict() if view.unit is not None else None,
+                            view.date_from, view.date_to, lang)
+    if view.ward and view.unit is not None:  # the page has no ward selector: the title says it
+        place = i18n.phrase(i18n.UNIT_VIEW_WORDS, "ward_of", lang, district=place, ward=i18n.unit_label(
+            view.unit.as_dict(), lang, (view.date_from, view.date_to)))
+    title = i18n.phrase(i18n.UNIT_VIEW_WORDS, "dashboard_title", lang, place=place)
     words = {key: i18n.phrase(i18n.DASHBOARD_WORDS, key, lang) for key in i18n.DASHBOARD_WORDS}
     config = {
         "base": base_url, "lang": lang, "district": view.district, "ward": view.ward,
@@ -51,14 +67,16 @@ def render_dashboard(view: DashboardView, wards: dict[str, list[str]], base_url:
         "wards": wards,
         "periods": {d: [a.isoformat(), b.isoformat()] for d, (a, b) in DEFAULT_PERIODS.items()},
         "words": words,
-        "status": {k: i18n.value_label("projects", "status", k, lang) for k in STATUSES},
-        "funding": {k: i18n.value_label("projects", "funding", k, lang) for k in FUNDINGS},
+        "status": {k: LAYERS["projects"].value_label("status", k, lang) for k in STATUSES},
+        "funding": {k: LAYERS["projects"].value_label("funding", k, lang) for k in FUNDINGS},
         "colors": styles.chart_colors(),
+        "unit": view.unit.id if view.unit is not None and units else None,
+        "units": units,
+        "title": title,
     }
     return _templates().get_template("dashboard.html").render(
         lang=lang, base=base_url,
-        title=i18n.phrase(i18n.DASHBOARD_WORDS, "title", lang,
-                          district=i18n.district_name(view.district)),
-        words=words,
+        title=title,
+        words=words, units=units,
         config=i18n.script_json(config),
     )

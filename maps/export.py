@@ -35,11 +35,13 @@ from core.errors import InvalidParameterError, PlanningError, ServiceBusyError
 from core.settings import Settings
 from gis.srs import HANOI_LONLAT, VN2000, WGS84, in_hanoi, transformer
 from layers import exports as E
+from layers.admin_units import Unit
 from layers.exports import PlanInfo
 from layers.features import BBox
 from layers.queries import Area, clearance_stats
 from layers.units import DEFAULT_DISTRICT, default_period
 from maps import styles
+from maps import units as unit_views
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -86,11 +88,17 @@ class ExportContent:
     plan: PlanInfo | None = None
     opacity: float = DEFAULT_OPACITY
     title: str | None = None
+    unit: Unit | None = None  # the unit the district slot (and ward) name, for its name
+
+    def place(self) -> str:
+        """The place shown, named for the period: quận Long Biên, phường Bồ Đề (từ 01/07/2025)."""
+        return unit_views.place_name(self.unit, self.district, self.ward, self.date_from,
+                                     self.date_to, self.lang)
 
     def heading(self) -> str:
         """The title of the export: the one asked for, or the map's own."""
-        return self.title or i18n.text("page_title", self.lang,
-                                       district=i18n.district_name(self.district))
+        return self.title or i18n.phrase(i18n.UNIT_VIEW_WORDS, "map_title", self.lang,
+                                         place=self.place())
 
     @property
     def shows_clearance(self) -> bool:
@@ -136,7 +144,7 @@ def resolve_content(conn: Connection, req: ContentRequest, at: tuple[float, floa
                                     f"The title is longer than {MAX_TITLE} characters.")
     lang = req.lang if req.lang in i18n.LANGS else "vi"
     return ExportContent(layers, district, start, end, req.ward, req.as_of, lang, plan, opacity,
-                         title)
+                         title, unit_views.selected_unit(conn, district, req.ward))
 
 
 def hanoi_bbox(box: BBox) -> BBox:
@@ -188,9 +196,10 @@ class Figures:
 
     def line(self, lang: str) -> str:
         """The figures as one caption line."""
-        return i18n.phrase(WORDS, "caption_figures", lang, projects=self.projects,
-                           approved=self.plans_approved, total=self.plans_total,
-                           ha=f"{self.recovered_ha:.2f}")
+        return i18n.phrase(WORDS, "caption_figures", lang, projects=i18n.count(self.projects, lang),
+                           approved=i18n.count(self.plans_approved, lang),
+                           total=i18n.count(self.plans_total, lang),
+                           ha=i18n.number(self.recovered_ha, 2, lang))
 
 
 def figures_in_view(conn: Connection, box: BBox, content: ExportContent,

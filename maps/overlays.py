@@ -40,6 +40,11 @@ class PlanOverlays(MacroElement):
 .qh-plans-info th { font-weight: 400; color: #444; padding: 0 8px 0 0; text-align: left; }
 .qh-plans-info .qh-zone { font-weight: 700; font-size: 13px; }
 .qh-plans-info button { float: right; border: 0; background: none; cursor: pointer; font-size: 14px; }
+.qh-zone-label { background: none; border: 0; box-shadow: none; padding: 0; color: #222;
+  font: 600 11px/1.15 "DejaVu Sans", Arial, sans-serif; text-align: center; white-space: nowrap;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; pointer-events: none; }
+.qh-zone-label::before { display: none; }
+.qh-zone-label small { font-weight: 400; font-size: 10px; }
 </style>
 {% endmacro %}
 {% macro script(this, kwargs) %}
@@ -47,6 +52,7 @@ class PlanOverlays(MacroElement):
   var map = {{ this._parent.get_name() }};
   var cfg = {{ this.config }};
   var W = cfg.words;
+  var F = window.qhFormat;
   var layers = {
 {%- for plan_id, name in this.layers %}
     "{{ plan_id }}": {{ name }},
@@ -68,6 +74,32 @@ class PlanOverlays(MacroElement):
     return {color: "#444", weight: 0.7, opacity: Math.min(1, op + 0.2),
             fillColor: f.properties.color, fillOpacity: op};
   }
+  // A zone's label: its plot name (or land-use code), then building density and floors.
+  function zoneLines(props) {
+    var lines = [props.name || props.code];
+    var more = [];
+    if (props.building_density_pct != null) {
+      more.push(W.density_short + " " + F.number(props.building_density_pct, 0, cfg.lang) + "%");
+    }
+    if (props.max_floors != null) {
+      more.push(F.number(props.max_floors, 0, cfg.lang) + " " + W.floors_short);
+    }
+    if (props.name && props.code && props.name.indexOf(props.code) < 0) { lines[0] += " · " + props.code; }
+    if (more.length) { lines.push(more.join(" · ")); }
+    return lines;
+  }
+  // Labels are shown at the zooms where they fit inside their zone.
+  function fitLabels(p) {
+    if (!zones[p.id] || !map.hasLayer(layers[p.id])) { return; }
+    zones[p.id].eachLayer(function (layer) {
+      var t = layer.getTooltip();
+      if (!t) { return; }
+      var b = layer.getBounds();
+      var a = map.latLngToContainerPoint(b.getNorthWest()), c = map.latLngToContainerPoint(b.getSouthEast());
+      var fits = Math.abs(c.x - a.x) >= layer.labelSize[0] && Math.abs(c.y - a.y) >= layer.labelSize[1];
+      if (fits && map.getBounds().intersects(b)) { layer.openTooltip(); } else { layer.closeTooltip(); }
+    });
+  }
   function setOpacity(p, v) {
     opacity[p.id] = v;
     if (p.kind === "raster") { layers[p.id].setOpacity(v); }
@@ -79,11 +111,23 @@ class PlanOverlays(MacroElement):
     layers[p.id].on("add", function () {
       if (zones[p.id]) { return; }
       zones[p.id] = L.geoJSON(null, {interactive: false,
-                                     style: function (f) { return zoneStyle(f, opacity[p.id]); }});
+                                     style: function (f) { return zoneStyle(f, opacity[p.id]); },
+                                     onEachFeature: function (f, layer) {
+        var lines = zoneLines(f.properties);
+        var label = document.createElement("div");
+        lines.forEach(function (line, i) {
+          if (i) { label.appendChild(document.createElement("br")); }
+          label.appendChild(document.createElement(i ? "small" : "span")).textContent = line;
+        });
+        layer.labelSize = [7 * Math.max.apply(null, lines.map(function (l) { return l.length; })),
+                           14 * lines.length];
+        layer.bindTooltip(label, {permanent: true, direction: "center", className: "qh-zone-label",
+                                  interactive: false, opacity: 1});
+      }});
       layers[p.id].addLayer(zones[p.id]);
       fetch(cfg.base + "/collections/plan_zones/items?plan_id=" + p.id + "&limit=10000")
         .then(function (r) { return r.json(); })
-        .then(function (fc) { zones[p.id].addData(fc); });
+        .then(function (fc) { zones[p.id].addData(fc); fitLabels(p); });
     });
   });
   function active() {
@@ -130,6 +174,7 @@ class PlanOverlays(MacroElement):
     if (!on.length) { info.hidden = true; if (marker) { map.removeLayer(marker); marker = null; } }
   }
   map.on("layeradd layerremove", refresh);
+  map.on("zoomend moveend", function () { cfg.plans.forEach(fitLabels); });
   refresh();
   function row(table, label, value, unit) {
     if (value == null || value === "") { return; }
@@ -155,10 +200,10 @@ class PlanOverlays(MacroElement):
         " " + z.code + " — " + (en ? z.land_use_en : z.land_use_vi)));
       var table = el("table", null, null, info);
       row(table, W.plot, z.name);
-      row(table, W.density, z.building_density_pct, "%");
-      row(table, W.floors, z.max_floors);
-      row(table, W.far, z.floor_area_ratio);
-      row(table, W.area, z.area_ha, " ha");
+      row(table, W.density, F.percent(z.building_density_pct, cfg.lang, 0));
+      row(table, W.floors, F.number(z.max_floors, 0, cfg.lang));
+      row(table, W.far, F.number(z.floor_area_ratio, 1, cfg.lang));
+      row(table, W.area, F.hectares(z.area_ha, cfg.lang));
       row(table, W.decision, z.plan.decision);
       note(z.plan.name);
     });
@@ -166,7 +211,7 @@ class PlanOverlays(MacroElement):
       note(W.sheets + ": " + d.sheets.map(function (s) { return s.name; }).join("; "));
     }
     if (d.red_line) {
-      note(W.red_line + ": " + d.red_line.road + " (" + d.red_line.distance_m + " m)");
+      note(W.red_line + ": " + d.red_line.road + " (" + F.number(d.red_line.distance_m, 1, cfg.lang) + " m)");
     }
   }
   // Captured on the container: layers whose popups stop the click still let the lookup run.

@@ -33,8 +33,11 @@ from gis.srs import VN2000, WGS84, in_hanoi, transformer
 from layers import exports as E
 from layers import landuse
 from layers.features import BBox
+from layers.queries import map_extent
 from layers.registry import LAYERS
+from layers.units import DEFAULT_DISTRICT
 from maps import styles
+from maps import units as unit_views
 from maps.export import (
     ContentRequest,
     ExportContent,
@@ -51,8 +54,10 @@ if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
 
 MM = 72 / 25.4  # PDF points per millimetre
-PAPERS: dict[str, tuple[float, float]] = {"A4": (210, 297), "A3": (297, 420), "A1": (594, 841)}
-SCALES = (500, 1000, 2000, 5000)
+PAPERS: dict[str, tuple[float, float]] = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594),
+                                           "A1": (594, 841), "A0": (841, 1189)}
+# The standard series of map scales; an area printed without a scale gets the largest that fits.
+SCALES = (500, 1000, 2000, 5000, 10000, 25000, 50000)
 ORIENTATIONS = ("landscape", "portrait")
 PX = 0.6  # points per screen pixel of the map's line weights and dashes: thinner on paper
 SHEET_SRID = VN2000  # the grid the sheet is drawn on, whatever the storage SRID
@@ -72,9 +77,13 @@ class PaperSpec:
 PAPER_SPECS = {
     "A4": PaperSpec(8, 6, 66, 6.5),
     "A3": PaperSpec(10, 7, 86, 7.5),
+    "A2": PaperSpec(12, 8, 112, 9.5),
     "A1": PaperSpec(15, 10, 140, 11.5),
+    "A0": PaperSpec(20, 12, 190, 15),
 }
-PORTRAIT_PANEL = {"A4": 64, "A3": 82, "A1": 150}
+PORTRAIT_PANEL = {"A4": 64, "A3": 82, "A2": 115, "A1": 150, "A0": 205}
+# How the request's option names read in an error message.
+OPTION_NAMES = {"paper": ("Khổ giấy", "paper"), "orientation": ("Hướng giấy", "orientation")}
 
 
 # --- the request ---------------------------------------------------------------------------------
@@ -118,10 +127,11 @@ def layout(paper: str, orientation: str) -> Layout:
 
 @dataclass(frozen=True)
 class SheetRequest:
-    """A print asked for, as typed values: exactly one of bbox and center, scale, paper, content.
+    """A print asked for, as typed values: a bbox, a center or neither, scale, paper, content.
 
     With a bbox, the sheet is centred on it at the scale asked (or the largest that fits); with a
-    center (latitude, longitude), a scale is needed.
+    center (latitude, longitude), a scale is needed; with neither, the sheet shows the district
+    (or the ward) of the content, at the scale asked or the largest that fits the paper.
     """
 
     bbox: BBox | None = None
@@ -140,6 +150,8 @@ class Sheet:
     scale: int
     layout: Layout
     content: ExportContent
+    auto_scale: bool = False  # the scale was chosen to fit the area on the paper
+    label: str | None = None  # the sheet's number in an atlas
 
     def to_page(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Page points of VN-2000 coordinates: 1 m on the ground is 1000/scale mm."""
@@ -153,15 +165,16 @@ def one_of(value: str, options: tuple[str, ...] | dict[str, Any], name: str) -> 
     found = {o.lower(): o for o in options}.get(value.strip().lower())
     if found is None:
         listed = ", ".join(options)
-        raise InvalidParameterError(f"{name} '{value}' không hợp lệ; chọn một trong: {listed}.",
-                                    f"{name} '{value}' is not valid; choose one of: {listed}.")
+        vi, en = OPTION_NAMES.get(name, (name, name))
+        raise InvalidParameterError(f"{vi} '{value}' không hợp lệ; chọn một trong: {listed}.",
+                                    f"The {en} '{value}' is not valid; choose one of: {listed}.")
     return found
 
 
 def supported_scale(scale: int | None) -> int | None:
     """The scale denominator, checked to be one the prints support (None stays None)."""
     if scale is not None and scale not in SCALES:
-        listed = ", ".join(f"1:{s}" for s in SCALES)
+        listed = ", ".join(i18n.scale_text(s) for s in SCALES)
         raise InvalidParameterError(f"Tỷ lệ '{scale}' không được hỗ trợ; chọn: {listed}.",
                                     f"Scale '{scale}' is not supported; choose: {listed}.")
     return scale
@@ -180,6 +193,58 @@ def _center(lat: float, lon: float) -> tuple[float, float]:
     return float(x), float(y)
 
 
+def fitting_scales(width_m: float, height_m: float, page: Layout) -> list[int]:
+    """The standard scales at which an area (VN-2000 metres) fits in a layout's map frame."""
+    fw, fh = page.frame_size
+    return [s for s in SCALES if width_m <= fw * s / 1000 and height_m <= fh * s / 1000]
+
+
+def _paper_that_fits(width_m: float, height_m: float, orientation: str,
+                     scale: int | None) -> str | None:
+    """The smallest paper on which an area fits (at `scale`, or at any standard scale)."""
+    for paper in PAPERS:
+        fits = fitting_scales(width_m, height_m, layout(paper, orientation))
+        if fits and (scale is None or scale in fits):
+            return paper
+    return None
+
+
+def _does_not_fit(width_m: float, height_m: float, paper: str, orientation: str,
+                  scale: int | None) -> InvalidParameterError:
+    """A 400 that says what would print the area: a scale, a paper, or an atlas of sheets."""
+    size = f"{i18n.count(round(width_m))} × {i18n.count(round(height_m))} m"
+    size_en = f"{i18n.count(round(width_m), 'en')} × {i18n.count(round(height_m), 'en')} m"
+    at = scale or SCALES[-1]
+    fits = fitting_scales(width_m, height_m, layout(paper, orientation))
+    bigger = _paper_that_fits(width_m, height_m, orientation, scale)
+    hints_vi, hints_en = [], []
+    if fits:
+        hints_vi.append(f"tỷ lệ {i18n.scale_text(fits[0])}")
+        hints_en.append(f"scale {i18n.scale_text(fits[0], 'en')}")
+    if bigger is not None and PAPERS[bigger] > PAPERS[paper]:
+        hints_vi.append(f"khổ {bigger}")
+        hints_en.append(f"{bigger} paper")
+    hints_vi.append("in thành nhiều tờ (/exports/atlas.pdf)")
+    hints_en.append("an atlas of several sheets (/exports/atlas.pdf)")
+    return InvalidParameterError(
+        f"Phạm vi {size} không vừa khổ {paper} ở tỷ lệ {i18n.scale_text(at)}; hãy chọn "
+        f"{', '.join(hints_vi[:-1]) + ' hoặc ' if len(hints_vi) > 1 else ''}{hints_vi[-1]}.",
+        f"The area {size_en} does not fit on {paper} paper at {i18n.scale_text(at, 'en')}; "
+        f"choose {', '.join(hints_en[:-1]) + ' or ' if len(hints_en) > 1 else ''}{hints_en[-1]}.")
+
+
+def unit_extent(conn: Connection, district: str | None,
+                ward: str | None) -> tuple[float, float, float, float]:
+    """The VN-2000 extent of a district's wards, or of one ward (400 when the data has none)."""
+    found = map_extent(conn, district or DEFAULT_DISTRICT, ward, ()).bbox
+    if found is None:
+        raise InvalidParameterError(
+            "Cho phạm vi in: bbox, center (tâm tờ bản đồ) hoặc quận/phường có trong dữ liệu.",
+            "Give the area to print: bbox, center (the sheet's centre) or a district or ward "
+            "the data holds.")
+    return to_vn2000(BBox(*found, WGS84))
+
+
 def plan_sheet(conn: Connection, req: SheetRequest, storage_srid: int) -> Sheet:
     """Validate a print request and lay out its sheet (400 with a bilingual message otherwise)."""
     paper = one_of(req.paper, PAPERS, "paper")
@@ -187,41 +252,36 @@ def plan_sheet(conn: Connection, req: SheetRequest, storage_srid: int) -> Sheet:
     denominator = supported_scale(req.scale)
     page = layout(paper, orientation)
     fw, fh = page.frame_size
-    if (req.bbox is None) == (req.center is None):
+    if req.bbox is not None and req.center is not None:
         raise InvalidParameterError(
-            "Cho đúng một trong hai: bbox (phạm vi) hoặc center (tâm tờ bản đồ, vĩ độ,kinh độ).",
-            "Give exactly one of bbox (the area) or center (the sheet's centre, latitude,longitude).")
+            "Cho nhiều nhất một trong hai: bbox (phạm vi) hoặc center (tâm tờ bản đồ, vĩ độ,kinh "
+            "độ); không cho cả hai thì in cả quận hoặc phường.",
+            "Give exactly one of bbox (the area) or center (the sheet's centre, latitude,longitude),"
+            " or neither to print the whole district or ward.")
+    auto = False
     if req.center is not None:
         if denominator is None:
-            raise InvalidParameterError("Cần tỷ lệ (scale) khi in theo tâm.",
+            raise InvalidParameterError("Cần tỷ lệ (scale) khi in theo tâm tờ bản đồ.",
                                         "A scale is needed when printing around a centre.")
         cx, cy = _center(*req.center)
     else:
-        assert req.bbox is not None
-        xmin, ymin, xmax, ymax = to_vn2000(hanoi_bbox(req.bbox))
+        if req.bbox is not None:
+            xmin, ymin, xmax, ymax = to_vn2000(hanoi_bbox(req.bbox))
+        else:
+            xmin, ymin, xmax, ymax = unit_extent(conn, req.content.district, req.content.ward)
         cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-        fits = [s for s in SCALES if (xmax - xmin) <= fw * s / 1000 and (ymax - ymin) <= fh * s / 1000]
+        fits = fitting_scales(xmax - xmin, ymax - ymin, page)
         if denominator is None:
             if not fits:
-                raise InvalidParameterError(
-                    f"Phạm vi {xmax - xmin:.0f} × {ymax - ymin:.0f} m không vừa khổ {paper} ở tỷ "
-                    f"lệ 1:{SCALES[-1]}; hãy chọn khổ giấy lớn hơn hoặc phạm vi nhỏ hơn.",
-                    f"The area {xmax - xmin:.0f} × {ymax - ymin:.0f} m does not fit on {paper} at "
-                    f"1:{SCALES[-1]}; choose a larger paper or a smaller area.")
-            denominator = fits[0]
+                raise _does_not_fit(xmax - xmin, ymax - ymin, paper, orientation, None)
+            denominator, auto = fits[0], True
         elif denominator not in fits:
-            hint_vi = f"tỷ lệ 1:{fits[0]}" if fits else "khổ giấy lớn hơn"
-            hint_en = f"scale 1:{fits[0]}" if fits else "a larger paper"
-            raise InvalidParameterError(
-                f"Phạm vi {xmax - xmin:.0f} × {ymax - ymin:.0f} m không vừa khổ {paper} ở tỷ lệ "
-                f"1:{denominator}; hãy chọn {hint_vi}, hoặc in theo center.",
-                f"The area {xmax - xmin:.0f} × {ymax - ymin:.0f} m does not fit on {paper} at "
-                f"1:{denominator}; choose {hint_en}, or print around a center.")
+            raise _does_not_fit(xmax - xmin, ymax - ymin, paper, orientation, denominator)
     half_w, half_h = fw * denominator / 2000, fh * denominator / 2000
     extent = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
     lon, lat = transformer(SHEET_SRID, WGS84).transform(cx, cy)
     content = resolve_content(conn, req.content, (float(lon), float(lat)), storage_srid)
-    return Sheet(extent, denominator, page, content)
+    return Sheet(extent, denominator, page, content, auto)
 
 
 # --- reading what the sheet shows ------------------------------------------------------------------
@@ -638,19 +698,19 @@ def legend_block(sheet: Sheet, drawn: dict[str, list[Feature]],
             present = {f.props.get(style.color_by) for f in feats}
             for value, color in style.colors.items():
                 if value in present:
-                    rows.append(Row(i18n.value_label(layer_id, style.color_by, value, lang),
+                    rows.append(Row(LAYERS[layer_id].value_label(style.color_by, value, lang),
                                     swatch=_swatch(style, color)))
             if any(v not in style.colors for v in present):
                 rows.append(Row("…", swatch=_swatch(style, style.default)))
         elif feats:
-            label = i18n.pick(i18n.SINGLE_STYLE_LABELS.get(layer_id, ("", "")), lang)
-            rows.append(Row(label or LAYERS[layer_id].title(lang),
+            label = LAYERS[layer_id].catalog.style.label
+            rows.append(Row(label.pick(lang) if label else LAYERS[layer_id].title(lang),
                             swatch=_swatch(style, style.default)))
         if style.dash_by and feats:
             present = {f.props.get(style.dash_by) for f in feats}
-            for value in i18n.VALUES.get(layer_id, {}).get(style.dash_by, {}):
+            for value in LAYERS[layer_id].values(style.dash_by):
                 if value in present:
-                    rows.append(Row(i18n.value_label(layer_id, style.dash_by, value, lang),
+                    rows.append(Row(LAYERS[layer_id].value_label(style.dash_by, value, lang),
                                     swatch=_swatch(style, "#555555", style.dashes.get(value))))
         if len(rows) == before:
             rows.append(Row(f"({i18n.phrase(WORDS, 'none_here', lang)})", 0.9, color=(0.4, 0.4, 0.4),
@@ -661,13 +721,17 @@ def legend_block(sheet: Sheet, drawn: dict[str, list[Feature]],
 def title_block(sheet: Sheet, settings: Settings, today: dt.date) -> Block:
     """Issuing office, title, place, scale and paper, date."""
     c, lang = sheet.content, sheet.content.lang
-    district = i18n.district_name(c.district)
     return Block([
-        Row(i18n.phrase(WORDS, "committee", lang, district=district.upper()), 0.95, True),
+        Row(unit_views.committee_name(c.unit, c.district, c.ward, lang), 0.95, True),
         Row(settings.export_office.upper(), 0.95, True),
         Row(c.heading(), 1.7, True, gap=0.8),
-        Row(i18n.phrase(WORDS, "place", lang, district=district), 1.0, gap=0.4),
-        Row(i18n.phrase(WORDS, "scale_paper", lang, scale=sheet.scale, paper=sheet.layout.paper), 1.0),
+        Row(i18n.phrase(i18n.UNIT_VIEW_WORDS, "sheet_place", lang,
+                        place=i18n.capitalised(c.place())), 1.0, gap=0.4),
+        Row(i18n.phrase(WORDS, "scale_paper", lang, scale=i18n.count(sheet.scale, lang),
+                        paper=sheet.layout.paper), 1.0),
+        *([Row(i18n.phrase(WORDS, "scale_auto", lang, paper=sheet.layout.paper), 0.9)]
+          if sheet.auto_scale else []),
+        *([Row(sheet.label, 1.0, True)] if sheet.label else []),
         Row(i18n.phrase(WORDS, "made_on", lang, date=i18n.day_text(today, lang)), 1.0),
     ], rule=False)
 
@@ -686,9 +750,11 @@ def figures_block(sheet: Sheet, figures: Figures) -> Block:
         rows.append(Row(i18n.phrase(WORDS, "as_of_line", lang,
                                     day=i18n.day_text(c.as_of, lang)), 0.95))
     rows += [
-        Row(f"{i18n.text('stat_projects', lang)}: {figures.projects}", 1.0),
-        Row(f"{i18n.text('stat_plans', lang)}: {figures.plans_approved}/{figures.plans_total}"),
-        Row(f"{i18n.text('stat_recovered', lang)}: {figures.recovered_ha:.2f} ha", 1.0, True),
+        Row(f"{i18n.text('stat_projects', lang)}: {i18n.count(figures.projects, lang)}", 1.0),
+        Row(f"{i18n.text('stat_plans', lang)}: "
+            f"{i18n.ratio(figures.plans_approved, figures.plans_total, lang)}"),
+        Row(f"{i18n.text('stat_recovered', lang)}: {i18n.hectares(figures.recovered_ha, lang)}",
+            1.0, True),
     ]
     return Block(rows)
 
@@ -754,10 +820,13 @@ def scale_block(sheet: Sheet) -> Block:
         for i in range(parts + 1):
             if roomy or i in (0, parts) or (parts % 2 == 0 and i == parts // 2):
                 value = length * i / parts
-                label = f"{value:g}" + (" m" if i == parts else "")
+                label = i18n.number(value, 0 if value == int(value) else 1, lang) + (
+                    " m" if i == parts else "")
                 c.drawCentredString(x + i * seg, by + bh + 0.35 * fs, label)
         c.setFont(FONT, 0.85 * fs)
-        c.drawString(x, y + 0.6 * fs, i18n.phrase(WORDS, "cm", lang, m=f"{sheet.scale / 100:g}"))
+        per_cm = sheet.scale / 100
+        c.drawString(x, y + 0.6 * fs, i18n.phrase(
+            WORDS, "cm", lang, m=i18n.number(per_cm, 0 if per_cm == int(per_cm) else 1, lang)))
         # North arrow, pointing to true north.
         ax, ay = x + w - arrow_w / 2, y + 2.3 * fs
         c.translate(ax, ay)
@@ -783,7 +852,7 @@ def scale_block(sheet: Sheet) -> Block:
         c.restoreState()
 
     return Block([
-        Row(i18n.phrase(WORDS, "scale", lang, scale=sheet.scale), 1.35, True),
+        Row(i18n.phrase(WORDS, "scale", lang, scale=i18n.count(sheet.scale, lang)), 1.35, True),
         Row(i18n.phrase(WORDS, "true_north", lang, angle=_dms(angle)), 0.85),
     ], drawing=drawing, fixed_height=5.2)
 
@@ -797,7 +866,8 @@ def source_block(sheet: Sheet, changed: dt.date | None) -> Block:
             Row(i18n.phrase(WORDS, "source", lang, data=data).strip(), 0.85)]
     if sheet.content.plan is not None:
         rows.append(Row(plan_line(sheet.content.plan, lang) + ".", 0.85))
-    rows.append(Row(i18n.phrase(WORDS, "grid", lang, interval=grid_interval(sheet.scale)), 0.85))
+    rows.append(Row(i18n.phrase(WORDS, "grid", lang,
+                                interval=i18n.count(grid_interval(sheet.scale), lang)), 0.85))
     return Block(rows)
 
 
@@ -907,24 +977,39 @@ def _nfc(s: str) -> str:
     return unicodedata.normalize("NFC", s)
 
 
-def render_sheet(conn: Connection, settings: Settings, sheet: Sheet,
-                 today: dt.date | None = None) -> bytes:
-    """The PDF of a sheet: its map as it stood on the day asked for, its panel and figures."""
-    from reportlab.lib.utils import ImageReader
+def new_canvas(buf: io.BytesIO, settings: Settings, sheet: Sheet) -> Canvas:
+    """A PDF canvas of the sheet's paper, with the document's title, author and subject."""
     from reportlab.pdfgen.canvas import Canvas
 
     register_fonts()
+    lay = sheet.layout
+    c = Canvas(buf, pagesize=(lay.width * MM, lay.height * MM), pageCompression=1)
+    c.setTitle(_nfc(sheet.content.heading()))
+    c.setAuthor(_nfc(settings.export_office))
+    c.setSubject(f"1:{sheet.scale} {lay.paper} VN-2000 / EPSG:5897")
+    c.setCreator("quyhoach")
+    return c
+
+
+def render_sheet(conn: Connection, settings: Settings, sheet: Sheet,
+                 today: dt.date | None = None) -> bytes:
+    """The PDF of a sheet: its map as it stood on the day asked for, its panel and figures."""
+    buf = io.BytesIO()
+    c = new_canvas(buf, settings, sheet)
+    draw_sheet(c, conn, settings, sheet, today)
+    c.save()
+    return buf.getvalue()
+
+
+def draw_sheet(c: Canvas, conn: Connection, settings: Settings, sheet: Sheet,
+               today: dt.date | None = None) -> None:
+    """Draw a sheet as one page of a canvas: map, frame, grid and panel."""
+    from reportlab.lib.utils import ImageReader
+
     srid = settings.storage_srid
     today = today or dt.date.today()
     content = sheet.content
     lay = sheet.layout
-    buf = io.BytesIO()
-    c = Canvas(buf, pagesize=(lay.width * MM, lay.height * MM), pageCompression=1)
-    c.setTitle(_nfc(content.heading()))
-    c.setAuthor(_nfc(settings.export_office))
-    c.setSubject(f"1:{sheet.scale} {lay.paper} VN-2000 / EPSG:5897")
-    c.setCreator("quyhoach")
-
     f = [v * MM for v in lay.frame]
     sc = SheetCanvas(c, sheet)
     c.saveState()
@@ -972,5 +1057,3 @@ def render_sheet(conn: Connection, settings: Settings, sheet: Sheet,
     bottom = [scale_block(sheet), source_block(sheet, E.data_date(conn, content.layers))]
     draw_panel(c, sheet, blocks_top, legend, bottom)
     c.showPage()
-    c.save()
-    return buf.getvalue()

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 
 from core import i18n
 from layers.queries import clearance_stats
+from layers.registry import LAYERS
 from layers.reports import Figure, Report, Ring, Table, build_report
 from maps import styles
 from maps.fonts import FONT, FONT_BOLD, font_files, register_fonts
@@ -47,14 +48,20 @@ HEADER_FILL = "#e8ecf1"
 
 def render_text(stats: dict[str, Any], lang: str = "vi") -> str:
     """The clearance figures as a short text report."""
+    counts = ("projects", "projects_budget", "projects_non_budget", "plans_approved",
+              "plans_total", "projects_ahead_of_schedule", "projects_behind_schedule")
     values = {
         **stats,
+        **{k: i18n.count(stats.get(k, 0), lang) for k in counts},
         "district": i18n.district_name(stats["district"]),
-        "recovered_ha": f"{float(stats['recovered_ha']):.2f}",
-        "compensation_bn": f"{float(stats['compensation_vnd']) / 1e9:.1f}",
+        "place": i18n.place_label(stats, lang),
+        "from": i18n.day_text(stats["from"], lang),
+        "to": i18n.day_text(stats["to"], lang),
+        "recovered_ha": i18n.hectares(stats["recovered_ha"], lang),
+        "compensation": i18n.amount(stats["compensation_vnd"], lang),
     }
     keys = ["title"] + (["ward"] if stats.get("ward") else []) + [
-        "projects", "plans", "recovered", "compensation", "ahead"]
+        "projects", "plans", "recovered", "compensation", "ahead", "behind"]
     return "\n".join(i18n.phrase(i18n.REPORT_LINES, k, lang, **values) for k in keys)
 
 
@@ -63,13 +70,15 @@ def cell_text(value: Any, kind: str, lang: str) -> str:
     if value is None or value == "":
         return ""
     if kind == "int":
-        return i18n.number(value, 0, lang)
+        return i18n.count(value, lang)
     if kind == "ha":
         return i18n.number(value, 2, lang)
     if kind == "bn":
-        return i18n.number(float(value) / 1e9, 1, lang)
+        return i18n.billions(value, lang)
     if kind == "date":
         return i18n.day_text(value, lang)
+    if kind == "ratio":
+        return i18n.ratio(*value, lang)
     return str(value)
 
 
@@ -112,7 +121,7 @@ def sketch(fig: Figure, lang: str) -> Sketch:
         [([at(x, y) for x, y in ring], style.color(status), key)
          for rs, status, key in fig.projects for ring in rs],
         [(*at(*point), name) for name, _, point in fig.wards],
-        [(color, i18n.value_label("projects", "status", status, lang))
+        [(color, LAYERS["projects"].value_label("status", status, lang))
          for status, color in style.colors.items() if status in present],
         float(scale_m), scale_m * k,
         i18n.report_word("figure_title", lang, district=i18n.district_name(fig.district)))
@@ -479,6 +488,8 @@ def _xlsx_value(value: Any, kind: str) -> Any:
         return float(value) / 1e9
     if kind == "date":
         return dt.date.fromisoformat(str(value)[:10])
+    if kind == "ratio":
+        return f"{value[0]}/{value[1]}"
     return value
 
 
@@ -527,6 +538,7 @@ def render_xlsx(report: Report) -> bytes:
                ("f_recovered", s["recovered_ha"], "ha"),
                ("f_compensation", s["compensation_vnd"], "int"),
                ("f_ahead", s["projects_ahead_of_schedule"], "int"),
+               ("f_behind", s.get("projects_behind_schedule", 0), "int"),
                ("f_streets_planned", streets.get("planned", 0), "int"),
                ("f_streets_recognised", streets.get("recognised", 0), "int")]
     for key, value, kind in figures:
@@ -559,8 +571,8 @@ def render_xlsx(report: Report) -> bytes:
     rows = []
     for p in s.get("project_list") or []:
         rows.append([p["code"], p["name"],
-                     i18n.value_label("projects", "funding", p["funding"], lang),
-                     i18n.value_label("projects", "status", p["status"], lang),
+                     LAYERS["projects"].value_label("funding", p["funding"], lang),
+                     LAYERS["projects"].value_label("status", p["status"], lang),
                      yes if p["is_key"] else "", yes if p["has_complaints"] else "",
                      ", ".join(p["wards"]), p["started_on"], p["target_date"], p["completed_on"],
                      p["plans_total"], p["plans_approved"], p["recovered_ha"],

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import i18n
+from layers.registry import LAYERS, LayerSpec
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class LayerStyle:
     dashes: dict[str, str] = field(default_factory=dict)
     dash: str | None = None
     radius: float = 5.0
+    # Below this zoom other weight / opacities apply (emphasis at the opening zoom).
+    low_zoom: dict[str, float] = field(default_factory=dict)
 
     def color(self, value: str | None) -> str:
         """Colour of a feature whose `color_by` property has this value."""
@@ -40,37 +43,32 @@ class LayerStyle:
             "default": self.default, "stroke": self.stroke, "weight": self.weight,
             "opacity": self.opacity, "fillOpacity": self.fill_opacity, "dashBy": self.dash_by,
             "dashes": self.dashes, "dash": self.dash, "radius": self.radius,
+            "lowZoom": {"below": self.low_zoom["below"],
+                        **{k: v for k, v in (("weight", self.low_zoom.get("weight")),
+                                             ("opacity", self.low_zoom.get("opacity")),
+                                             ("fillOpacity", self.low_zoom.get("fill_opacity")))
+                           if v is not None}} if self.low_zoom else None,
         }
 
 
-# Drawing order, bottom to top; each layer gets its own pane at this z-index.
-MAP_LAYERS: tuple[str, ...] = (
-    "wards", "lakes", "projects", "parcels", "civilized_streets", "red_lines", "red_line_markers",
-)
+def _style(spec: LayerSpec) -> LayerStyle:
+    st = spec.catalog.style
+    low = st.low_zoom.model_dump(exclude_none=True) if st.low_zoom else {}
+    return LayerStyle(
+        spec.geometry_family, st.color_by, dict(st.colors), st.default, st.stroke, st.weight,
+        st.opacity, st.fill_opacity, st.dash_by, dict(st.dashes), st.dash, st.radius, low)
+
+
+# Drawing order, bottom to top, from the catalogue; each layer gets its own pane at this z-index.
+MAP_LAYERS: tuple[str, ...] = tuple(
+    spec.id for spec in sorted(LAYERS.values(), key=lambda s: s.catalog.map.order or 0)
+    if spec.catalog.map.order is not None)
+# The layers shown when the map opens; the others wait in the layer control.
+OPENING_LAYERS: tuple[str, ...] = tuple(
+    layer_id for layer_id in MAP_LAYERS if LAYERS[layer_id].catalog.map.visible)
 PANE_Z_BASE = 410
 
-STYLES: dict[str, LayerStyle] = {
-    "wards": LayerStyle("polygon", default="#ffffff", stroke="#4d4d4d", weight=1.5,
-                        opacity=0.8, fill_opacity=0.04, dash="5 4"),
-    "lakes": LayerStyle("polygon", "works", {
-        "renovation": "#2171b5", "dredging": "#41b6c4", "embankment": "#6a51a3",
-    }, default="#6baed6", weight=1.5, fill_opacity=0.55),
-    "projects": LayerStyle("polygon", "status", {
-        "planned": "#1f78b4", "in_progress": "#ff7f00", "completed": "#33a02c",
-        "suspended": "#6a3d9a",
-    }, weight=2, fill_opacity=0.3),
-    "parcels": LayerStyle("polygon", "status", {
-        "drafted": "#d9d9d9", "published": "#fee08b", "approved": "#a6d96a", "paid": "#66bd63",
-        "handed_over": "#1a9850",
-    }, stroke="#525252", weight=0.8, fill_opacity=0.7),
-    "civilized_streets": LayerStyle("line", "kind", {
-        "civilized": "#1b9e77", "no_parking_no_vending": "#d95f02",
-    }, weight=5, opacity=0.85, dash_by="status", dashes={"planned": "2 8", "maintained": "12 6"}),
-    "red_lines": LayerStyle("line", default="#e31a1c", weight=2.5, opacity=1.0),
-    "red_line_markers": LayerStyle("point", "status", {
-        "planned": "#bdbdbd", "planted": "#e31a1c", "lost": "#000000", "replaced": "#fd8d3c",
-    }, stroke="#ffffff", weight=1.5, opacity=1.0, fill_opacity=1.0, radius=5),
-}
+STYLES: dict[str, LayerStyle] = {layer_id: _style(LAYERS[layer_id]) for layer_id in MAP_LAYERS}
 
 # Outline of key projects in the report's map figure: the dashboard's key-project badge colour.
 KEY_PROJECT_OUTLINE = "#b10026"
@@ -107,24 +105,53 @@ def swatch(style: LayerStyle, color: str, dash: str | None = None) -> str:
     return f'<svg class="qh-swatch" width="32" height="16" aria-hidden="true">{body}</svg>'
 
 
+def legend_entries(layer_id: str, lang: str) -> list[tuple[str, str | None, str]]:
+    """(colour, dash, label) of each row of one layer's legend, in the catalogue's order.
+
+    Rows of colours have no dash (None); rows of dashes have one ("" for a solid line).
+    """
+    spec, style = LAYERS[layer_id], STYLES[layer_id]
+    rows: list[tuple[str, str | None, str]] = []
+    if style.color_by:
+        for value, color in style.colors.items():
+            rows.append((color, None, spec.value_label(style.color_by, value, lang)))
+    else:
+        label = spec.catalog.style.label
+        rows.append((style.default, None, label.pick(lang) if label else spec.title(lang)))
+    if style.dash_by:
+        for value in spec.values(style.dash_by):
+            # A neutral line that shows the dash alone ("" for solid).
+            rows.append(("#555555", style.dashes.get(value, ""),
+                         spec.value_label(style.dash_by, value, lang)))
+    return rows
+
+
 def legend_rows(layer_id: str, lang: str) -> list[tuple[str, str]]:
     """(swatch SVG, label) rows of one layer's legend."""
     style = STYLES[layer_id]
-    rows: list[tuple[str, str]] = []
-    if style.color_by:
-        for value, color in style.colors.items():
-            label = i18n.value_label(layer_id, style.color_by, value, lang)
-            rows.append((swatch(style, color), i18n.html_text(label)))
-    else:
-        label = i18n.SINGLE_STYLE_LABELS.get(layer_id, ("", ""))
-        rows.append((swatch(style, style.default), i18n.html_text(i18n.pick(label, lang))))
-    if style.dash_by:
-        for value in i18n.VALUES.get(layer_id, {}).get(style.dash_by, {}):
-            label = i18n.value_label(layer_id, style.dash_by, value, lang)
-            rows.append((swatch(style, "#555555", style.dashes.get(value)), i18n.html_text(label)))
-    return rows
+    return [(swatch(style, color, dash), i18n.html_text(label))
+            for color, dash, label in legend_entries(layer_id, lang)]
 
 
 def js_styles() -> dict[str, dict[str, Any]]:
     """Every layer's style, for the page's script."""
     return {layer_id: STYLES[layer_id].js() for layer_id in MAP_LAYERS}
+
+
+def js_labels(lang: str) -> dict[str, Any]:
+    """Each map layer's attribute labels, coded values and popup layout, for the page's script."""
+    fields: dict[str, str] = {}
+    values: dict[str, dict[str, dict[str, str]]] = {}
+    popup_fields: dict[str, list[str]] = {}
+    popup_title: dict[str, str] = {}
+    for layer_id in MAP_LAYERS:
+        entry = LAYERS[layer_id].catalog
+        for name, attr in entry.attributes.items():
+            fields[f"{layer_id}.{name}"] = attr.title.pick(lang)
+            if attr.values:
+                values.setdefault(layer_id, {})[name] = {
+                    code: words.pick(lang) for code, words in attr.values.items()}
+        popup_fields[layer_id] = list(entry.popup.fields)
+        popup_title[layer_id] = entry.popup.title
+    return {"fields": fields, "values": values, "popupFields": popup_fields,
+            "popupTitle": popup_title}

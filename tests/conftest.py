@@ -7,6 +7,7 @@ runs in a transaction that is rolled back.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 
 import psycopg
@@ -19,6 +20,7 @@ from api.deps import get_conn, get_read_conn
 from core.settings import Settings
 from gis import cluster as pgcluster
 from gis.db import libpq_url, make_engine
+from layers import accounts
 from layers.migrate import upgrade
 from layers.sample import load_sample
 from tests.serving import serving
@@ -97,6 +99,15 @@ def engine(settings: Settings) -> Iterator[Engine]:
     eng = make_engine(settings)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def editor_headers(engine: Engine) -> dict[str, str]:
+    """Bearer headers of an account that may write everywhere (an admin), for writing tests."""
+    with engine.begin() as c:
+        accounts.add_user(c, "test-writer", "admin", secrets.token_urlsafe(16))
+        token = accounts.create_token(c, "test-writer", 1)
+    return {"Authorization": f"Bearer {token.secret}"}
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import psycopg
 
+from maps import styles
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {"bbox1", "bbox8", "page8", "feature8", "z12", "z14", "z16"}
 
@@ -43,6 +45,8 @@ def test_bench_smoke(server_url: str, tmp_path: Path) -> None:
         assert rows[key]["quyhoach"]["features"] == rows[key]["tipg"]["features"]
         assert rows[key]["quyhoach"]["bytes"] == rows[key]["floor"]["bytes"]
     assert rows["feature8"]["quyhoach"]["features"] == 1
+    # The box as a CQL2 S_INTERSECTS filter selects what bbox= does.
+    assert rows["cql1"]["quyhoach"]["features"] == rows["bbox1"]["quyhoach"]["features"]
     assert 0 < rows["page8"]["quyhoach"]["features"] <= 100
     reval = next(r for r in res["rows"] if r["key"] == "z16-304")
     assert reval["quyhoach"]["rps"] > 0 and reval["quyhoach"]["bytes"] == 0
@@ -74,7 +78,10 @@ def test_bench_smoke(server_url: str, tmp_path: Path) -> None:
     assert mp["drawn_ms"] and 0 < mp["drawn_ms"][0] < 60_000
     assert 0 < mp["html_bytes"] < 200 * 1024
     assert mp["state"]["layers"]["parcels"]["source"] == "tiles"
-    assert all(s["status"] in ("loaded", "hidden") for s in mp["state"]["layers"].values())
+    shown = set(styles.OPENING_LAYERS)
+    assert all(s["status"] in ("loaded", "hidden") for k, s in mp["state"]["layers"].items()
+               if k in shown)
+    assert all(s["status"] == "idle" for k, s in mp["state"]["layers"].items() if k not in shown)
 
     text = out.read_text()
     for label in ("## Goals\n", "## Compressed (`Accept-Encoding: gzip`)", "q ÷ tipg",

@@ -35,8 +35,18 @@ DISTRICT_VIEW = "105.85,20.99,105.96,21.09"  # all of Long Biên's wards, with a
 SMALL_VIEW = "105.88,21.02,105.905,21.04"  # fits an A1 sheet at 1:5000
 LAYERS = "projects,parcels"
 
-CAPTION = re.compile(r"(\d+) dự án · phương án đã phê duyệt (\d+)/(\d+) · "
-                     r"đất đã thu hồi ([\d.]+) ha")
+CAPTION = re.compile(r"([\d.]+) dự án · phương án đã phê duyệt ([\d.]+)/([\d.]+) · "
+                     r"đất đã thu hồi ([\d.,]+) ha")
+
+
+def _int(s: str) -> int:
+    """A count written the Vietnamese way (1.315)."""
+    return int(s.replace(".", ""))
+
+
+def _dp(s: str) -> str:
+    """A decimal written the Vietnamese way (3,80), as Python writes it (3.80)."""
+    return s.replace(".", "").replace(",", ".")
 
 
 def figures(doc: dict[str, Any]) -> tuple[int, int, int, str]:
@@ -50,17 +60,18 @@ def caption_figures(lines: list[str]) -> tuple[int, int, int, str]:
     found = [m for line in lines if (m := CAPTION.search(line))]
     assert len(found) == 1, lines
     m = found[0]
-    return int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
+    return _int(m.group(1)), _int(m.group(2)), _int(m.group(3)), _dp(m.group(4))
 
 
 def sheet_figures(text: str) -> tuple[int, int, int, str]:
     """The figures a PDF sheet's panel shows (pdftotext)."""
     body = " ".join(text.split())
-    projects = re.search(r"Dự án triển khai: (\d+)", body)
-    plans = re.search(r"Phương án đã phê duyệt: (\d+)/(\d+)", body)
-    ha = re.search(r"Diện tích đất đã thu hồi: ([\d.]+) ha", body)
+    projects = re.search(r"Dự án triển khai: ([\d.]+)", body)
+    plans = re.search(r"Phương án đã phê duyệt: ([\d.]+)/([\d.]+)", body)
+    ha = re.search(r"Diện tích đất đã thu hồi: ([\d.,]+) ha", body)
     assert projects and plans and ha, body
-    return int(projects.group(1)), int(plans.group(1)), int(plans.group(2)), ha.group(1)
+    return (_int(projects.group(1)), _int(plans.group(1)), _int(plans.group(2)),
+            _dp(ha.group(1)))
 
 
 def pdftext(path: Path) -> str:

@@ -22,11 +22,13 @@ from gis.db import libpq_url, make_engine
 from gis.measure import area_m2, length_m
 from gis.readers import CHUNK
 from gis.srs import VN2000, WGS84, from_wgs84, to_wgs84
+from layers.accounts import add_user
 from layers.importer import IMPORTABLE as IMPORT_SPECS
 from layers.importer import ImportParameterError, ImportRejectedError, import_file
 from layers.migrate import upgrade
 
 X0, Y0 = 592_000.0, 2_327_000.0  # Long Biên, VN-2000 / TM-3 105° (easting, northing)
+IMPORTER = "nguoi.nhap"  # the account imports act for (--user / QUYHOACH_USER)
 TABLES = ("parcels", "lakes", "red_lines", "red_line_markers", "civilized_streets", "wards")
 
 
@@ -43,6 +45,7 @@ def db(fresh_database) -> Iterator[tuple[Engine, str]]:
             " ST_Multi(ST_MakeEnvelope(591000, 2326000, 596000, 2331000, 5897))),"
             "('DA-02', 'Dự án 2', 'long-bien', 'non_budget', 'planned', "
             " ST_Multi(ST_MakeEnvelope(591000, 2326000, 596000, 2331000, 5897)))"))
+        add_user(conn, IMPORTER, "admin", "mật-khẩu-của-người-nhập")
     yield engine, libpq_url(url)
     engine.dispose()
 
@@ -447,19 +450,19 @@ def test_cli_exit_codes_and_summaries(db: tuple[Engine, str], target: Engine,
     runner = CliRunner()
     path = write(parcels_frame(3), tmp_path / "p.gpkg")
     res = runner.invoke(main, ["import", str(path), "--layer", "parcels", "--dry-run"],
-                        env={"DATABASE_URL": url})
+                        env={"DATABASE_URL": url, "QUYHOACH_USER": IMPORTER})
     assert res.exit_code == 0, res.output
     assert "Số dòng đọc: 3 · sẽ ghi: 3 · bị từ chối: 0" in res.stdout
     assert "Rows read: 3 · would write: 3 · refused: 0" in res.stdout
     assert digest(target, "parcels") == (0, None)
 
-    res = runner.invoke(main, ["import", str(path), "--layer", "parcels"], env={"DATABASE_URL": url})
+    res = runner.invoke(main, ["import", str(path), "--layer", "parcels"], env={"DATABASE_URL": url, "QUYHOACH_USER": IMPORTER})
     assert res.exit_code == 0, res.output
     assert "Rows read: 3 · written: 3 · refused: 0" in res.stdout
     assert digest(target, "parcels")[0] == 3
 
     res = runner.invoke(main, ["import", str(path), "--layer", "parcels", "--lang", "en"],
-                        env={"DATABASE_URL": url})
+                        env={"DATABASE_URL": url, "QUYHOACH_USER": IMPORTER})
     assert res.exit_code == 1
     assert "Rows read: 3 · written: 0 · refused: 3" in res.stdout
     assert "row 1 (PA-00000): code PA-00000 already exists in layer parcels" in res.stdout
@@ -469,14 +472,14 @@ def test_cli_exit_codes_and_summaries(db: tuple[Engine, str], target: Engine,
     garbage = tmp_path / "x.gpkg"
     garbage.write_bytes(b"garbage" * 100)
     res = runner.invoke(main, ["import", str(garbage), "--layer", "parcels"],
-                        env={"DATABASE_URL": url})
+                        env={"DATABASE_URL": url, "QUYHOACH_USER": IMPORTER})
     assert res.exit_code == 1
     assert "Lỗi: Không đọc được tệp x.gpkg" in res.stderr and "Error: Cannot read" in res.stderr
 
     res = runner.invoke(main, ["import", str(path), "--layer", "parcels", "--map", "status"],
-                        env={"DATABASE_URL": url})
+                        env={"DATABASE_URL": url, "QUYHOACH_USER": IMPORTER})
     assert res.exit_code == 2
     res = runner.invoke(main, ["import", str(path), "--layer", "parcels", "--crs", "EPSG:nope"],
-                        env={"DATABASE_URL": url})
+                        env={"DATABASE_URL": url, "QUYHOACH_USER": IMPORTER})
     assert res.exit_code == 2 and "Unknown CRS" in res.stderr
     assert digest(target, "parcels")[0] == 3

@@ -11,6 +11,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import text
 
+from core import i18n
+
 UNREACHABLE_TILES = "127.0.0.1:9/"  # the tests' basemap: its failed loads are expected
 READY = ("() => window.quyhoach && quyhoach.idle && quyhoach.idle()"
          " && quyhoach.state.statsStatus === 'loaded'")
@@ -113,8 +115,9 @@ def test_project_popup_shows_name_and_plan_figures(open_map, api, clickable_proj
     assert "Phương án đã phê duyệt / tổng số" in popup
     assert f"{props['plans_approved']}/{props['plans_total']}" in popup
     assert props["plans_approved"] > 0
-    assert f"{props['recovered_ha']:.2f} ha" in popup or f"{props['recovered_ha']:.4f} ha" in popup
-    assert f"{props['recovered_pct']:.1f}% diện tích dự án" in popup
+    assert (i18n.hectares(props['recovered_ha']) in popup
+            or i18n.hectares(props['recovered_ha'], digits=4) in popup)
+    assert f"{i18n.percent(props['recovered_pct'])} diện tích dự án" in popup
     assert "tỷ đồng" in popup and "Kinh phí bồi thường, hỗ trợ đã chi trả" in popup
     assert m.errors == []
 
@@ -134,12 +137,12 @@ def test_summary_panel_shows_the_period_totals(open_map, api) -> None:
     m = open_map({**params, "layers": "wards"})
     s = api.get("/stats/clearance", params=params).json()
     cell = m.page.locator
-    assert cell('[data-stat="plans"]').inner_text() == f"{s['plans_approved']}/{s['plans_total']}"
+    assert cell('[data-stat="plans"]').inner_text() == i18n.ratio(s['plans_approved'],
+                                                                  s['plans_total'])
     assert cell('[data-stat="projects"]').inner_text().startswith(str(s["projects"]))
     assert f"{s['projects_budget']} vốn ngân sách" in cell('[data-stat="projects"]').inner_text()
-    assert cell('[data-stat="recovered"]').inner_text() == f"{float(s['recovered_ha']):.2f} ha"
-    assert cell('[data-stat="compensation"]').inner_text() == (
-        f"{float(s['compensation_vnd']) / 1e9:.1f} tỷ đồng")
+    assert cell('[data-stat="recovered"]').inner_text() == i18n.hectares(s['recovered_ha'])
+    assert cell('[data-stat="compensation"]').inner_text() == i18n.amount(s['compensation_vnd'])
     assert cell('[data-stat="ahead"]').inner_text() == str(s["projects_ahead_of_schedule"])
     assert s["plans_total"] > s["plans_approved"] > 0
     assert m.errors == []
@@ -182,7 +185,7 @@ def test_parcels_come_as_vector_tiles_from_zoom_14(open_map, clickable_project) 
 def test_layer_control_toggles_and_link_keeps_the_view(open_map) -> None:
     m = open_map({"layers": "wards"})
     assert m.state("projects")["status"] == "idle"
-    m.page.get_by_label("Dự án giải phóng mặt bằng").check()
+    m.page.get_by_role("checkbox", name="Dự án giải phóng mặt bằng").check()
     m.page.wait_for_function("() => quyhoach.state.layers.projects.status === 'loaded'")
     assert m.page.locator("path.qh-projects").count() == m.state("projects")["drawn"] > 0
     assert "layers=wards%2Cprojects" in m.page.url and "zoom=" in m.page.url

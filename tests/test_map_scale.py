@@ -37,7 +37,9 @@ def test_the_config_carries_each_tiled_layers_url_at_its_current_version(
     monkeypatch.setattr(build, "TILE_THRESHOLD", SAMPLE_MARKERS - 1)
     layers = _layers(conn, settings)
     tiled = {k for k, v in layers.items() if v["source"] == "tiles"}
-    assert tiled == {"parcels", "red_line_markers"}
+    # The markers, and the programme's larger layers (alleys, permits) beside them.
+    assert {"parcels", "red_line_markers"} <= tiled
+    assert not tiled & {"projects", "wards", "lakes", "red_lines", "civilized_streets"}
     for layer_id, layer in layers.items():
         if layer_id in tiled:
             assert layer["tiles"] == (f"/collections/{layer_id}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"

@@ -246,9 +246,9 @@ def test_tile_errors(tx_client, conn, settings) -> None:
 # --- over HTTP -----------------------------------------------------------------------------
 
 
-def test_post_a_scan_with_control_points(tx_client, settings) -> None:
+def test_post_a_scan_with_control_points(tx_client, settings, editor_headers) -> None:
     with open(SCAN, "rb") as img, open(GCPS, "rb") as pts:
-        r = tx_client.post("/plans", files={"file": (SCAN.name, img, "image/png"),
+        r = tx_client.post("/plans", headers=editor_headers, files={"file": (SCAN.name, img, "image/png"),
                                             "gcps": (GCPS.name, pts, "text/csv")},
                            data={"order": "2", "name": "Bản quét", "decision": "123/QĐ-UBND",
                                  "approved_on": "2011-05-16", "scale": "2000"})
@@ -266,14 +266,14 @@ def test_post_a_scan_with_control_points(tx_client, settings) -> None:
     assert tx_client.get(f"/plans/{body['id']}").json()["id"] == body["id"]
 
 
-def test_post_a_world_file_image_and_a_dxf(tx_client) -> None:
+def test_post_a_world_file_image_and_a_dxf(tx_client, editor_headers) -> None:
     with open(PNG, "rb") as img, open(PGW, "rb") as wld:
-        r = tx_client.post("/plans", files={"file": (PNG.name, img, "image/png"),
+        r = tx_client.post("/plans", headers=editor_headers, files={"file": (PNG.name, img, "image/png"),
                                             "world_file": (PGW.name, wld, "text/plain")})
     assert r.status_code == 201, r.text
     assert r.json()["source_format"] == "world_file"
     with open(DXF, "rb") as fh:
-        r = tx_client.post("/plans", files={"file": (DXF.name, fh, "application/dxf")},
+        r = tx_client.post("/plans", headers=editor_headers, files={"file": (DXF.name, fh, "application/dxf")},
                            data={"name": "Bản vẽ"})
     assert r.status_code == 201, r.text
     plan = r.json()["plan"]
@@ -285,9 +285,9 @@ def test_post_a_world_file_image_and_a_dxf(tx_client) -> None:
     assert {f["properties"]["name"] for f in items["features"]} >= {"CX-01", "MN-02"}
 
 
-def test_a_plain_image_without_georeference_is_refused(tx_client) -> None:
+def test_a_plain_image_without_georeference_is_refused(tx_client, editor_headers) -> None:
     with open(SCAN, "rb") as img:
-        r = tx_client.post("/plans?lang=en", files={"file": (SCAN.name, img, "image/png")})
+        r = tx_client.post("/plans?lang=en", headers=editor_headers, files={"file": (SCAN.name, img, "image/png")})
     assert r.status_code == 422 and "not georeferenced" in r.json()["description"]
 
 
@@ -339,7 +339,7 @@ BAD = {
 
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_files_are_refused_over_http_leaving_db_and_store_unchanged(
-        client, engine, settings, tmp_path, case) -> None:
+        client, engine, settings, tmp_path, case, editor_headers) -> None:
     make, world, message = BAD[case]
     path = make(tmp_path)
     with engine.connect() as c:
@@ -348,7 +348,7 @@ def test_bad_files_are_refused_over_http_leaving_db_and_store_unchanged(
     files = {"file": (path.name, path.read_bytes(), "application/octet-stream")}
     if world is not None:
         files["world_file"] = (path.with_suffix(".pgw").name, world.encode(), "text/plain")
-    r = client.post("/plans?lang=en", files=files)
+    r = client.post("/plans?lang=en", headers=editor_headers, files=files)
     assert r.status_code == 422, r.text
     assert message in r.json()["description"]
     assert r.json()["description_vi"] != r.json()["description_en"]
@@ -367,11 +367,12 @@ def test_a_store_failure_rolls_the_database_back(conn, settings, tmp_path) -> No
     assert blocked.read_text() == "not a directory"
 
 
-def test_uploads_over_the_limit_get_413(settings, engine) -> None:
+def test_uploads_over_the_limit_get_413(settings, engine, editor_headers) -> None:
     small = settings.model_copy(update={"upload_max_bytes": 4096})
     with TestClient(create_app(small)) as c, engine.connect() as conn:
         before = db_state(conn)
-        r = c.post("/plans", files={"file": (PNG.name, PNG.read_bytes(), "image/png")})
+        r = c.post("/plans", headers=editor_headers,
+                   files={"file": (PNG.name, PNG.read_bytes(), "image/png")})
         assert r.status_code == 413 and r.json()["code"] == "PayloadTooLarge"
         boundary = "qhboundary"
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
@@ -379,7 +380,8 @@ def test_uploads_over_the_limit_get_413(settings, engine) -> None:
             PNG.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
         chunks = (body[i:i + 1024] for i in range(0, len(body), 1024))
         r = c.post("/plans", content=chunks,
-                   headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+                   headers={**editor_headers,
+                            "content-type": f"multipart/form-data; boundary={boundary}"})
         assert r.status_code == 413
         assert db_state(conn) == before
 

@@ -68,8 +68,8 @@ def test_switch_on_slide_opacity_and_click_for_the_land_use(
     assert not panel.is_visible()
     labels = page.locator(".leaflet-control-layers-overlays label", has_text="QH 1/2000")
     assert labels.count() == 3
-    labels.filter(has_text="bản vẽ DXF").locator("input").check()
-    labels.filter(has_text="ảnh + world file").locator("input").check()
+    labels.filter(has_text="bản vẽ số (vector)").locator("input").check()
+    labels.filter(has_text="ảnh có tệp tọa độ").locator("input").check()
     page.wait_for_function("() => document.querySelectorAll('path[fill=\"#4CAF50\"]').length > 0")
     assert panel.is_visible()
     rows = page.locator(".qh-plans-row:not(.qh-off)")

@@ -23,6 +23,7 @@ from layers import features
 from layers.migrate import upgrade
 from layers.plans import SAMPLE_PLAN_DIR, SAMPLE_STEM
 from layers.registry import LAYERS
+from tests.accounts_helpers import make_account
 
 META = json.loads((SAMPLE_PLAN_DIR / f"{SAMPLE_STEM}.json").read_text("utf-8"))
 (X0, _), _, (_, YB), _ = META["corners"]
@@ -100,8 +101,11 @@ def test_read_routes_read_from_the_read_database(replica_client, database_url,
 
 def test_writes_go_to_the_primary(replica_client, database_url, empty_primary) -> None:
     plans_read_before = _count(database_url, "plans")
-    r = replica_client.post("/plans", files={"file": ("plan.zip", _zipped_plan(),
-                                                      "application/zip")})
+    primary = make_engine(Settings(database_url=empty_primary), empty_primary)
+    _, writer = make_account(primary, "admin")  # accounts live on the primary
+    primary.dispose()
+    r = replica_client.post("/plans", headers=writer,
+                            files={"file": ("plan.zip", _zipped_plan(), "application/zip")})
     assert r.status_code == 201, r.text
     # The answer reads the new plan back on the connection that wrote it.
     assert r.json()["plan"]["id"] == r.json()["id"]

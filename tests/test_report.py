@@ -36,10 +36,10 @@ def test_report_json_gives_the_seed_figures(cli_env) -> None:
 def test_report_text_in_vietnamese_and_english(cli_env) -> None:
     vi = CliRunner().invoke(main, ["report", *LONG_BIEN_H1_2022], env=cli_env)
     assert vi.exit_code == 0, vi.output
-    assert "Phương án đã phê duyệt: 405/1315" in vi.output
-    assert "3.80 ha" in vi.output and "182.9 tỷ đồng" in vi.output
+    assert "Phương án đã phê duyệt: 405/1.315" in vi.output
+    assert "3,80 ha" in vi.output and "182,9 tỷ đồng" in vi.output
     en = CliRunner().invoke(main, ["report", *LONG_BIEN_H1_2022, "--lang", "en"], env=cli_env)
-    assert "Compensation plans approved: 405 of 1315" in en.output
+    assert "Compensation plans approved: 405 of 1,315" in en.output
 
 
 def test_recovered_area_is_the_ground_area_of_approved_parcels(conn) -> None:

@@ -145,7 +145,7 @@ def test_render_gives_every_format(hbt) -> None:
     assert render(hbt, "xlsx")[:2] == b"PK"
     assert render(hbt, "md").decode() == render_markdown(hbt)
     assert render(hbt, "text").decode().startswith(
-        "Tiến độ giải phóng mặt bằng — quận Hai Bà Trưng, từ 2011-01-01 đến 2015-12-31")
+        "Tiến độ giải phóng mặt bằng — quận Hai Bà Trưng, từ 01/01/2011 đến 31/12/2015")
     with pytest.raises(ValueError):
         render(hbt, "doc")
 

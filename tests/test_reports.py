@@ -35,7 +35,7 @@ def _headline(s: dict) -> list[str]:
             f"đã phê duyệt {number(s['plans_approved'])} phương án",
             f"thu hồi diện tích {number(s['recovered_ha'], 2)} ha",
             f"số tiền bồi thường, hỗ trợ {number(s['compensation_vnd'] / 1e9, 1)} tỷ đồng",
-            f"đối với {s['projects_ahead_of_schedule']:02d} dự án vượt tiến độ"]
+            f"đối với {s['projects_ahead_of_schedule']} dự án vượt tiến độ"]
 
 
 @pytest.mark.parametrize("as_of", [None, "2022-03-31"])

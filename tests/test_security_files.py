@@ -138,6 +138,7 @@ def assert_clean(body: str, marker: str | None = None) -> None:
 @pytest.mark.parametrize("remote", [False, True], ids=["local-file", "vsicurl"])
 @pytest.mark.parametrize("packing", ["plan.geojson", "zip/plan.geojson", "zip/plan.vrt"])
 def test_a_vrt_upload_is_refused_and_reads_nothing(client, engine, secret, listener, packing,
+                                                   editor_headers,
                                                    remote) -> None:
     path, marker = secret
     port, hits = listener
@@ -147,7 +148,7 @@ def test_a_vrt_upload_is_refused_and_reads_nothing(client, engine, secret, liste
     else:
         files = {"file": ("plan.zip", zipped({packing.split("/")[1]: doc}), "application/zip")}
     before = plan_counts(client, engine)
-    r = client.post("/plans?lang=en", files=files)
+    r = client.post("/plans?lang=en", headers=editor_headers, files=files)
     assert 400 <= r.status_code < 500, r.text
     assert r.json()["description_vi"] and r.json()["description_en"]
     assert_clean(r.text, marker)
@@ -164,9 +165,9 @@ ZIPS = {
 
 
 @pytest.mark.parametrize("case", list(ZIPS))
-def test_zips_hold_only_the_expected_members(client, engine, case) -> None:
+def test_zips_hold_only_the_expected_members(client, engine, case, editor_headers) -> None:
     before = plan_counts(client, engine)
-    r = client.post("/plans?lang=en",
+    r = client.post("/plans?lang=en", headers=editor_headers,
                     files={"file": ("plan.zip", zipped(ZIPS[case]), "application/zip")})
     assert r.status_code == 422, r.text
     assert "zip" in r.json()["description_en"]
@@ -174,8 +175,8 @@ def test_zips_hold_only_the_expected_members(client, engine, case) -> None:
     assert plan_counts(client, engine) == before
 
 
-def test_a_plain_zipped_geojson_plan_is_still_accepted(tx_client) -> None:
-    r = tx_client.post("/plans", files={"file": ("plan.zip",
+def test_a_plain_zipped_geojson_plan_is_still_accepted(tx_client, editor_headers) -> None:
+    r = tx_client.post("/plans", headers=editor_headers, files={"file": ("plan.zip",
                                                  zipped({"ke-hoach/plan.geojson": plan_geojson()}),
                                                  "application/zip")})
     assert r.status_code == 201, r.text
@@ -190,8 +191,9 @@ GARBAGE = {
 
 
 @pytest.mark.parametrize("name", list(GARBAGE))
-def test_upload_errors_carry_no_paths_or_library_messages(client, name) -> None:
-    r = client.post("/plans?lang=en", files={"file": (name, GARBAGE[name], "application/x")})
+def test_upload_errors_carry_no_paths_or_library_messages(client, name, editor_headers) -> None:
+    r = client.post("/plans?lang=en", headers=editor_headers,
+                    files={"file": (name, GARBAGE[name], "application/x")})
     assert r.status_code == 422, r.text
     body = r.json()
     assert name in body["description_en"] and name in body["description_vi"]
@@ -251,12 +253,12 @@ def test_a_huge_declared_image_is_refused_before_decoding(tmp_path) -> None:
     (64, 5, "5 bands"),
 ])
 def test_oversized_images_get_422_quickly(client, engine, tmp_path, side, count,
-                                          expected) -> None:
+                                          expected, editor_headers) -> None:
     path = declared_tiff(tmp_path / "sheet.tif", side, count)
     before = plan_counts(client, engine)
     t0 = time.perf_counter()
-    r = client.post("/plans?lang=en", files={"file": ("sheet.tif", path.read_bytes(),
-                                                      "image/tiff")})
+    r = client.post("/plans?lang=en", headers=editor_headers,
+                    files={"file": ("sheet.tif", path.read_bytes(), "image/tiff")})
     assert time.perf_counter() - t0 < 2
     assert r.status_code == 422, r.text
     assert expected in r.json()["description_en"]

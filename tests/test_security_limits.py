@@ -166,7 +166,7 @@ def test_stats_statement_is_cancelled_when_the_client_leaves(live_server, locked
     query = "district=long-bien&from=2022-01-01&to=2022-06-30"
     request = f"GET /stats/clearance?{query} HTTP/1.1\r\nHost: test\r\n\r\n".encode()
     # Blocked by the lock, the statement would wait for the whole statement timeout (15 s).
-    assert _send_and_leave(live_server, request, locked, "-- Clearance progress of a district") < 2.0
+    assert _send_and_leave(live_server, request, locked, "-- Clearance progress of an administrative unit") < 2.0
 
 
 def test_corridor_statement_is_cancelled_when_the_client_leaves(live_server, locked) -> None:

@@ -46,11 +46,11 @@ REDOCLY_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>", re.I)
 
 
-def post_plan(client, name: str, decision: str | None = None) -> int:
+def post_plan(client, headers: dict[str, str], name: str, decision: str | None = None) -> int:
     """Upload the sample sheet (image + world file) under a name; its id."""
     data = {"name": name, **({"decision": decision} if decision else {})}
     with open(PNG, "rb") as img, open(PGW, "rb") as wld:
-        r = client.post("/plans", files={"file": (PNG.name, img, "image/png"),
+        r = client.post("/plans", headers=headers, files={"file": (PNG.name, img, "image/png"),
                                          "world_file": (PGW.name, wld, "text/plain")}, data=data)
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
@@ -65,13 +65,13 @@ def delete_plans(engine, settings, ids: list[int]) -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile_plans(client, engine, settings) -> Iterator[list[tuple[str, str]]]:
+def hostile_plans(client, engine, settings, editor_headers) -> Iterator[list[tuple[str, str]]]:
     """Two plans whose names and decisions are script and template injections."""
     named = [(f"{IMG} {TEMPLATE}", SCRIPT), (SCRIPT, f"{IMG} {TEMPLATE}")]
     ids: list[int] = []
     try:
         for name, decision in named:
-            ids.append(post_plan(client, name, decision))
+            ids.append(post_plan(client, editor_headers, name, decision))
         yield named
     finally:
         delete_plans(engine, settings, ids)
@@ -229,9 +229,10 @@ def _png(content: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(content)).convert("RGB")).astype(int)
 
 
-def test_export_page_runs_no_injected_script(client, live_server, engine, settings) -> None:
+def test_export_page_runs_no_injected_script(client, live_server, engine, settings,
+                                             editor_headers) -> None:
     # The layer control (hidden in exports) holds the name: were it markup, the page would invert.
-    plan_id = post_plan(client, INVERT)
+    plan_id = post_plan(client, editor_headers, INVERT)
     try:
         with engine.connect() as c:
             box = c.execute(text(

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from api import params as P
+from api.auth import CurrentUser
 from api.deps import LangDep, LayerDep, ReadConnDep, SettingsDep, public_base
+from api.routes import downloads
 from core.errors import InvalidParameterError, NotFoundError
 from gis.srs import VN2000, crs_uri, supported_crs_uris
-from layers import features
+from layers import access, cql2, editing, features
 from layers.registry import LAYERS, LayerSpec
 
 router = APIRouter(tags=["OGC API – Features"])
@@ -28,8 +30,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    *cql2.CONFORMANCE,
+    *editing.CONFORMANCE,
 ]
-ITEMS_PARAMS = {"f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "as_of"}
+ITEMS_PARAMS = {"f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "as_of",
+                "filter", "filter-lang", "filter-crs"}
 
 
 class ErrorBody(BaseModel):
@@ -81,10 +86,11 @@ def conformance() -> Response:
 
 
 @router.get("/collections", summary="The planning layers")
-def collections(request: Request, conn: ReadConnDep, lang: LangDep) -> Response:
+def collections(request: Request, conn: ReadConnDep, lang: LangDep, user: CurrentUser) -> Response:
     """Every collection with its extent and CRS list."""
     base = public_base(request)
-    docs = [collection_doc(s, base, lang, features.extent(conn, s)) for s in LAYERS.values()]
+    docs = [collection_doc(s, base, lang, features.extent(conn, s)) for s in LAYERS.values()
+            if access.may_read(s, user)]
     return _json({
         "links": [{"rel": "self", "type": JSON, "href": f"{base}/collections"}],
         "crs": supported_crs_uris(),
@@ -100,15 +106,9 @@ def collection(request: Request, spec: LayerDep, conn: ReadConnDep, lang: LangDe
 
 @router.get("/collections/{collection_id}/queryables", summary="Filterable attributes",
             responses=ERRORS)
-def queryables(request: Request, spec: LayerDep) -> Response:
-    """The attributes `/items` filters on by equality, as a JSON Schema."""
-    props: dict[str, Any] = {}
-    for q in spec.queryables:
-        entry: dict[str, Any] = {"title": q.title, "type": q.type}
-        if q.enum:
-            entry["enum"] = list(q.enum)
-        props[q.name] = entry
-    props["geometry"] = {"$ref": f"https://geojson.org/schema/{spec.geometry_type}.json"}
+def queryables(request: Request, spec: LayerDep, user: CurrentUser) -> Response:
+    """The attributes a CQL2 `filter` of `/items` may name, as a JSON Schema."""
+    props = cql2.queryables_schema(spec, may_read_staff=access.is_staff(user))
     return _json({
         "$schema": "https://json-schema.org/draft/2019-09/schema",
         "$id": f"{public_base(request)}/collections/{spec.id}/queryables",
@@ -132,6 +132,8 @@ def items(
     spec: LayerDep,
     conn: ReadConnDep,
     settings: SettingsDep,
+    user: CurrentUser,
+    lang: LangDep,
     bbox: str | None = Query(None, description="minX,minY,maxX,maxY in bbox-crs (CRS84 by default)."),
     bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox: CRS84, EPSG:4326, EPSG:3857 or EPSG:5897."),
     crs: str | None = Query(None, description="CRS of the response geometry (CRS84 by default)."),
@@ -139,6 +141,9 @@ def items(
     offset: str | None = Query(None, description="Features to skip (paging)."),
     datetime: str | None = Query(None, description="Date or interval (YYYY-MM-DD, a/b, ../b, a/..)."),
     as_of: str | None = Query(None, description="Show the layer as it stood on this day (YYYY-MM-DD): statuses and dates from the status history (projects, parcels)."),
+    filter_: str | None = Query(None, alias="filter", description="CQL2 filter over the queryables, e.g. status = 'approved' AND T_AFTER(approved_on, DATE('2022-03-01'))."),
+    filter_lang: str | None = Query(None, alias="filter-lang", description="cql2-text (default) or cql2-json."),
+    filter_crs: str | None = Query(None, alias="filter-crs", description="CRS of the filter's geometries: CRS84 (default), EPSG:4326, EPSG:3857 or EPSG:5897."),
 ) -> Response:
     """Features of a collection, filtered and paged. Any queryable may be given as `name=value`."""
     srid, lat_lon = P.crs_param(crs)
@@ -151,7 +156,13 @@ def items(
         datetime=P.datetime_param(datetime),
         equals=P.filters(spec, dict(request.query_params), ITEMS_PARAMS),
         as_of=P.date_param(as_of, "as_of"),
+        reader=user,
+        filter=cql2.compile_filter(spec, filter_, filter_lang, filter_crs,
+                                   may_read_staff=access.is_staff(user)),
     )
+    fmt = downloads.requested_format(request.query_params.get("f"), request.headers.get("accept"))
+    if fmt != "geojson":
+        return downloads.download(conn, spec, q, fmt, crs, settings, lang)
     matched, returned, feats = features.items(conn, spec, q)
     qs = {k: v for k, v in request.query_params.items() if k != "offset"}
     base = f"{public_base(request)}/collections/{spec.id}"
@@ -176,6 +187,7 @@ def feature(
     request: Request,
     spec: LayerDep,
     conn: ReadConnDep,
+    user: CurrentUser,
     feature_id: str,
     crs: str | None = Query(None, description="CRS of the response geometry (CRS84 by default)."),
 ) -> Response:
@@ -189,12 +201,17 @@ def feature(
             raise InvalidParameterError(
                 f"Số hiệu đối tượng '{feature_id}' vượt quá {P.INT32_MAX}.",
                 f"The feature id '{feature_id}' is beyond {P.INT32_MAX}.")
-        found = features.item(conn, spec, fid, features.Query(out_srid=srid, lat_lon=lat_lon))
+        found = features.item(conn, spec, fid, features.Query(out_srid=srid, lat_lon=lat_lon,
+                                                                    reader=user))
     if found is None:
         raise NotFoundError(
             f"Không có đối tượng '{feature_id}' trong lớp {spec.id}.",
             f"No feature '{feature_id}' in collection {spec.id}.",
         )
+    # The row version (a write anywhere changes it) names what this answer shows.
+    tag = editing.etag(conn, spec, fid) or ""
+    if editing.etag_matches(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers={"ETag": tag})
     base = f"{public_base(request)}/collections/{spec.id}"
     links = orjson.dumps([
         {"rel": "self", "type": GEOJSON, "href": f"{base}/items/{feature_id}"},
@@ -202,4 +219,4 @@ def feature(
     ])
     body = found[:-1] + ',"links":' + links.decode() + "}"
     return Response(body.encode(), media_type=GEOJSON,
-                    headers={"Content-Crs": f"<{crs_uri(srid)}>"})
+                    headers={"Content-Crs": f"<{crs_uri(srid)}>", "ETag": tag})

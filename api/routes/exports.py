@@ -1,4 +1,4 @@
-"""Map exports: PNG snapshots of /map and PDF prints at an exact scale."""
+"""Map exports: PNG snapshots of /map, PDF prints at an exact scale and atlases of sheets."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from api.deps import SettingsDep, server_base
 from api.limits import RenderPoolDep, WatchedReadConnDep
 from api.routes.collections import ErrorBody
 from api.views import SheetRequestDep, SnapshotRequestDep
+from maps import atlas, pdf
 from maps import export as X
-from maps import pdf
 
 router = APIRouter(tags=["Xuất bản đồ – map exports"])
 
@@ -64,5 +64,22 @@ async def map_pdf(
     with renderers.slot():
         body = await db.run(pdf.render_sheet, settings, sheet)
     name = _filename(f"{sheet.layout.paper.lower()}-1-{sheet.scale}", "pdf")
+    return Response(body, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@router.get("/exports/atlas.pdf", summary="PDF atlas: a district, ward or area on a grid of sheets",
+            responses={**ERRORS, 200: {"content": {"application/pdf": {}}}})
+async def atlas_pdf(
+    db: WatchedReadConnDep,
+    settings: SettingsDep,
+    renderers: RenderPoolDep,
+    req: SheetRequestDep,
+) -> Response:
+    """An index map, then one sheet per cell of a grid over the district, ward or bbox (1:2000)."""
+    plan = await db.run(atlas.plan_atlas, req, settings.storage_srid)
+    with renderers.slot():
+        body = await db.run(atlas.render_atlas, settings, plan)
+    name = _filename(f"tap-ban-do-{plan.layout.paper.lower()}-1-{plan.scale}", "pdf")
     return Response(body, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})

@@ -12,7 +12,6 @@ from api.deps import LangDep, PeriodDep, PlaceDep, ReadConnDep, SettingsDep
 from api.routes.collections import ERRORS
 from api.security import csp_nonce
 from core.errors import NotFoundError
-from layers import units
 from maps import styles
 from maps.build import MapView, build_map, render_map, static_path
 
@@ -50,11 +49,11 @@ def clearance_map(
 ) -> HTMLResponse:
     """The clearance map of a district; the page fetches the layers in view from this service."""
     district = place.district_or_default
-    start, end = period.resolve(units.default_period(district))
+    start, end = period.resolve(place.default_period)
     box = P.bbox_param(bbox, None)
     view = MapView(
         district=district, ward=place.ward, date_from=start, date_to=end, as_of=period.as_of,
-        layers=P.layers_param(layers, styles.MAP_LAYERS), lang=lang,
+        layers=P.layers_param(layers, styles.MAP_LAYERS, styles.OPENING_LAYERS), lang=lang,
         center=P.center_param(center), zoom=P.zoom_param(zoom),
         bbox=None if box is None else (box.xmin, box.ymin, box.xmax, box.ymax),
     )

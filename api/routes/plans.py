@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from api import auth
 from api import params as P
 from api.bodies import GeoJSONBody, form_body, json_request_body
 from api.deps import ConnDep, ReadConnDep, SettingsDep
@@ -23,7 +24,7 @@ from core.errors import InvalidDataError, InvalidParameterError
 from gis import georef as G
 from gis.raster import tile_png
 from gis.srs import VN2000, WGS84, transformer
-from layers import plans
+from layers import plans, writes
 
 router = APIRouter(tags=["Quy hoạch 1/2000 – zoning plans"])
 
@@ -33,8 +34,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "A parameter is malformed."},
     404: {"model": ErrorBody, "description": "No such plan, project, parcel or red line."},
 }
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Not signed in, or a bad token."},
+    403: {"model": ErrorBody, "description": "A viewer, an editor outside the plan's area, or "
+                                             "a browser write without its CSRF token."},
+}
 UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
-    **ERRORS,
+    **ERRORS, **WRITE_ERRORS,
     413: {"model": ErrorBody, "description": "The upload exceeds the size limit."},
     422: {"model": ErrorBody, "description": "The file cannot be read, placed or georeferenced."},
 }
@@ -130,8 +136,9 @@ def list_plans(conn: ReadConnDep) -> Response:
                      "approved_on": {"type": "string", "format": "date"},
                      "scale": {"type": "integer", "description": "Scale denominator (2000)."},
                  }}}}}})
-async def create_plan(request: Request, conn: ConnDep, settings: SettingsDep) -> Response:
-    """Import a sheet or drawing; all or nothing, refused with a message when it cannot be placed."""
+async def create_plan(request: Request, conn: ConnDep, settings: SettingsDep,
+                      user: auth.EditorDep) -> Response:
+    """Import a sheet or drawing (an editor whose units cover it, or an admin); all or nothing."""
     form = await form_body(request, settings.upload_max_bytes, max_files=3, max_fields=30)
     try:
         upload = form.get("file")
@@ -145,9 +152,9 @@ async def create_plan(request: Request, conn: ConnDep, settings: SettingsDep) ->
         if isinstance(world, UploadFile) and world.filename:
             if not G.is_world_file(world.filename):
                 raise InvalidParameterError(
-                    f"'{world.filename}' không phải world file (.pgw, .jgw, .wld, .tfw).",
+                    f"'{world.filename}' không phải tệp tọa độ ảnh (.pgw, .jgw, .wld, .tfw).",
                     f"'{world.filename}' is not a world file (.pgw, .jgw, .wld, .tfw).")
-            world_text = await _upload_text(world, "World file", "world file")
+            world_text = await _upload_text(world, "Tệp tọa độ ảnh", "world file")
         gcp_file = form.get("gcps")
         gcp_text = None
         if isinstance(gcp_file, UploadFile) and gcp_file.filename:
@@ -173,7 +180,8 @@ async def create_plan(request: Request, conn: ConnDep, settings: SettingsDep) ->
                 source, filename, meta, crs=crs, world_file=world_text, gcps=points or None,
                 gcp_crs=gcp_crs, order=_number(form, "order", int, 1, 2) or 1,
                 max_rms=_number(form, "max_rms", float, 0.0, 1000.0), force=force)
-            result = await run_in_threadpool(plans.import_plan, conn, settings.plan_store, req)
+            result = await run_in_threadpool(writes.import_plan, conn, settings.plan_store, req,
+                                             user, auth.via(request))
     finally:
         await form.close()
     body = {**result, "plan": json.loads(plans.plan_item(conn, result["id"]))}
@@ -304,6 +312,15 @@ async def analyse_corridor(body: GeoJSONBody, db: WatchedReadConnDep, settings: 
 def plan(conn: ReadConnDep, plan_id: int) -> Response:
     """A plan's metadata, georeference report (residuals, RMS) and land-use summary."""
     return _json(plans.plan_item(conn, plan_id), media_type=GEOJSON)
+
+
+@router.delete("/plans/{plan_id}", summary="Delete a plan", status_code=204,
+               responses={**ERRORS, **WRITE_ERRORS})
+def delete_plan(request: Request, conn: ConnDep, settings: SettingsDep, plan_id: int,
+                user: auth.EditorDep) -> Response:
+    """Delete a plan (an editor whose units cover it, or an admin); the audit log keeps it."""
+    writes.delete_plan(conn, settings.plan_store, plan_id, user, auth.via(request))
+    return Response(status_code=204)
 
 
 @router.get("/plans/{plan_id}/tiles/{z}/{x}/{y}.png", summary="Raster plan tile",

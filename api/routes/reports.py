@@ -13,9 +13,10 @@ from api.deps import LangDep, Period, PeriodDep, Place, PlaceDep, public_base
 from api.limits import BUSY, RenderPoolDep, WatchedReadConnDep
 from api.routes.collections import ERRORS
 from core.errors import InvalidParameterError
-from layers import units
+from layers.infrastructure import build_infrastructure_report, infrastructure_stats
 from layers.queries import clearance_stats
 from layers.reports import Report, build_report
+from maps import infrastructure as INF
 from maps import report as R
 
 router = APIRouter(tags=["reports"])
@@ -50,7 +51,7 @@ def report_params(place: Place, period: Period) -> ReportParams:
         raise InvalidParameterError("Cần cả hai ngày 'from' và 'to' (YYYY-MM-DD).",
                                     "Both 'from' and 'to' are required (YYYY-MM-DD).")
     district = place.district_or_default
-    start, end = period.resolve(units.default_period(district))
+    start, end = period.resolve(place.default_period)
     return ReportParams(district, place.ward, start, end, period.as_of)
 
 
@@ -119,3 +120,40 @@ async def clearance_report_map(
     with renderers.slot():
         png = await db.run(_map_png, rp, lang)
     return Response(png, media_type="image/png")
+
+
+def _infrastructure(conn: Connection, rp: ReportParams, lang: str, fmt: str) -> tuple[str, bytes]:
+    report = build_infrastructure_report(conn, rp.district, rp.date_from, rp.date_to, rp.ward,
+                                         rp.as_of, lang)
+    return report.file_stem, INF.render(report, fmt)
+
+
+@router.get("/reports/infrastructure", summary="Infrastructure programme report", responses={
+    200: {"content": {R.MEDIA_TYPES[f]: {} for f in REPORT_FORMATS},
+          "description": "The report in the requested format."}, **ERRORS, **BUSY})
+async def infrastructure_report(
+    db: WatchedReadConnDep,
+    renderers: RenderPoolDep,
+    lang: LangDep,
+    place: PlaceDep,
+    period: PeriodDep,
+    format: str = Query("md", description="md, json, pdf or xlsx."),
+) -> Response:
+    """Streets, alley lighting, public facilities, permits, green area and workshops, by target."""
+    if format not in REPORT_FORMATS:
+        raise InvalidParameterError(
+            f"Định dạng '{format}' không hỗ trợ; dùng {', '.join(REPORT_FORMATS)}.",
+            f"Unsupported format '{format}'; use {', '.join(REPORT_FORMATS)}.")
+    rp = report_params(place, period)
+    if format == "json":
+        body = await db.run(infrastructure_stats, rp.district, rp.date_from, rp.date_to, rp.ward,
+                            rp.as_of)
+        return Response(body, media_type=R.MEDIA_TYPES["json"])
+    if format == "md":
+        stem, text = await db.run(_infrastructure, rp, lang, format)
+        return Response(text, media_type=R.MEDIA_TYPES["md"],
+                        headers={"Content-Disposition": f'inline; filename="{stem}.md"'})
+    with renderers.slot():
+        stem, body = await db.run(_infrastructure, rp, lang, format)
+    return Response(body, media_type=R.MEDIA_TYPES[format],
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.{format}"'})

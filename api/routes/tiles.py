@@ -11,13 +11,13 @@ import math
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import LangDep, LayerDep, ReadConnDep, public_base
 from api.params import etag_matches, whole_number
 from api.routes.collections import ERRORS
 from core.errors import InvalidParameterError, NotFoundError
-from layers import tiles
+from layers import cql2, tiles
 from layers.registry import LayerSpec
 
 router = APIRouter(tags=["OGC API – Tiles"])
@@ -142,9 +142,13 @@ def _int(value: str, name: str) -> int:
             summary="A vector tile (z/y/x)",
             responses={200: {"content": {MVT: {}}, "description": "A Mapbox Vector Tile."}, **ERRORS})
 def vector_tile(request: Request, spec: LayerDep, conn: ReadConnDep, tile_matrix: str, tile_row: str,
-                tile_col: str) -> Response:
+                tile_col: str,
+                filter_: str | None = Query(None, alias="filter", description="CQL2 filter of the features drawn (as on /items)."),
+                filter_lang: str | None = Query(None, alias="filter-lang", description="cql2-text (default) or cql2-json."),
+                filter_crs: str | None = Query(None, alias="filter-crs", description="CRS of the filter's geometries (CRS84 by default).")) -> Response:
     """One Mapbox Vector Tile; an empty area is an empty (zero-byte) tile."""
     z, y, x = _int(tile_matrix, "tileMatrix"), _int(tile_row, "tileRow"), _int(tile_col, "tileCol")
+    flt = cql2.compile_filter(spec, filter_, filter_lang, filter_crs, may_read_staff=False)
     if z > tiles.MAX_ZOOM or x >= 2**z or y >= 2**z:
         raise NotFoundError(
             f"Ô lưới {z}/{y}/{x} nằm ngoài lưới WebMercatorQuad.",
@@ -153,19 +157,21 @@ def vector_tile(request: Request, spec: LayerDep, conn: ReadConnDep, tile_matrix
     inm = request.headers.get("if-none-match")
     if inm:
         version = tiles.version(conn, spec)
-        etag = _etag(spec, version, z, y, x)
+        etag = _etag(spec, version, z, y, x, flt)
         if etag_matches(inm, etag):
             return Response(status_code=304, headers=_cache_headers(request, version, etag))
-    version, body = tiles.tile(conn, spec, z, x, y)
-    etag = _etag(spec, version, z, y, x)
+    version, body = tiles.tile(conn, spec, z, x, y, flt)
+    etag = _etag(spec, version, z, y, x, flt)
     return Response(body, media_type=MVT, headers=_cache_headers(request, version, etag))
 
 
-def _etag(spec: LayerSpec, version: int, z: int, y: int, x: int) -> str:
+def _etag(spec: LayerSpec, version: int, z: int, y: int, x: int,
+          flt: cql2.Filter | None = None) -> str:
     # Weak: the same tile goes out gzip-, brotli- or un-encoded, and a 304 (sent before any
     # body is made) must carry the validator the client holds, whichever encoding it got.
     # The tiles' make-up is part of it: tiles cached before a change of columns are replaced.
-    return f'W/"{spec.id}.{version}.{z}.{y}.{x}.{tiles.tile_format(spec)}"'
+    where = f".{flt.digest}" if flt else ""
+    return f'W/"{spec.id}.{version}.{z}.{y}.{x}.{tiles.tile_format(spec)}{where}"'
 
 
 def _cache_headers(request: Request, version: int, etag: str) -> dict[str, str]:

@@ -3,10 +3,10 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from layers.models import Base
+from layers.schema import catalog_metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = catalog_metadata()
 
 
 def run() -> None:

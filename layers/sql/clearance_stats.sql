@@ -1,4 +1,4 @@
--- Clearance progress of a district (optionally one ward) over a period [:date_from, :date_to],
+-- Clearance progress of an administrative unit over a period [:date_from, :date_to],
 -- as recorded today or, when :as_of is a day, as the status history stood on it.
 -- Definitions (README, "Definitions"):
 --   projects carried out: started on or before the end, not completed before the start;
@@ -6,18 +6,34 @@
 --   recovered: ground area (ellipsoid) of the parcels whose plans were approved in the period;
 --   compensation: the amounts of those plans;
 --   ahead of schedule: completed in the period before the target date;
+--   behind schedule (late): the target date passed before the period's end (the as-of day or
+--   today when earlier) and the project is not completed by then;
 --   as of a day: statuses, completions and approvals are those of the status events effective
 --   on or before it, and the period ends on that day at the latest (so cumulative figures never
 --   decrease as the day advances; before the period starts they are all zero).
--- A ward holds a project when their interiors intersect, and a parcel when its point on surface lies in it.
+-- The unit is :district, an admin_units id (a district, a ward, old or new), or the ward named
+-- :ward of district :district; it holds a project when their interiors intersect, and a parcel
+-- (and a civilized street) when its point on surface lies in it, whatever its validity: a unit
+-- formed later holds the figures of its area before it existed. The figures are broken down by
+-- the unit's parts valid in the period (an old district's wards), or given for the unit alone.
 -- An area (a map view: :xmin, :ymin, :xmax, :ymax in :area_srid) restricts them by the same rules.
 WITH d AS (
   SELECT CAST(:as_of AS date) AS as_of, CAST(:date_from AS date) AS lo,
          least(CAST(:date_to AS date), coalesce(CAST(:as_of AS date), 'infinity'::date)) AS hi
 ),
-ward AS (
-  SELECT w.geom FROM wards w
-  WHERE w.district = :district AND w.name = CAST(:ward AS text)
+u AS (
+  SELECT a.id, a.level, a.name, a.parent_id, a.valid_from, a.valid_to, a.geom
+  FROM admin_units a
+  WHERE a.id = admin_unit_id(CAST(:district AS text), CAST(:ward AS text))
+),
+parts AS (
+  SELECT c.id, c.name, c.geom FROM admin_units c, u, d
+  WHERE c.parent_id = u.id AND c.valid_from <= d.hi AND (c.valid_to IS NULL OR c.valid_to >= d.lo)
+  UNION ALL
+  SELECT u.id, u.name, u.geom FROM u
+  WHERE NOT EXISTS (SELECT 1 FROM admin_units c, d
+                    WHERE c.parent_id = u.id AND c.valid_from <= d.hi
+                      AND (c.valid_to IS NULL OR c.valid_to >= d.lo))
 ),
 area AS (
   SELECT ST_Transform(ST_Segmentize(
@@ -34,14 +50,13 @@ proj AS (
   FROM projects pr
   CROSS JOIN d
   LEFT JOIN project_states(CAST(:as_of AS date)) h ON h.project_id = pr.id
-  WHERE pr.district = :district AND (d.as_of IS NULL OR h.project_id IS NOT NULL)
+  WHERE EXISTS (SELECT 1 FROM u WHERE ST_Relate(u.geom, pr.geom, 'T********'))
+    AND (d.as_of IS NULL OR h.project_id IS NOT NULL)
 ),
 p AS (
   SELECT proj.* FROM proj, d
   WHERE proj.started_on <= d.hi AND d.lo <= d.hi
     AND (proj.completed_on IS NULL OR proj.completed_on >= d.lo)
-    AND (CAST(:ward AS text) IS NULL OR EXISTS (
-          SELECT 1 FROM ward WHERE ST_Relate(ward.geom, proj.geom, 'T********')))
     AND (CAST(:xmin AS float8) IS NULL OR EXISTS (
           SELECT 1 FROM area WHERE ST_Relate(area.geom, proj.geom, 'T********')))
 ),
@@ -55,8 +70,7 @@ pl AS (
   JOIN p ON p.id = pa.project_id
   CROSS JOIN d
   LEFT JOIN plan_states(CAST(:as_of AS date)) h ON h.parcel_id = pa.id
-  WHERE (CAST(:ward AS text) IS NULL
-         OR EXISTS (SELECT 1 FROM ward WHERE ST_Contains(ward.geom, ST_PointOnSurface(pa.geom))))
+  WHERE EXISTS (SELECT 1 FROM u WHERE ST_Contains(u.geom, ST_PointOnSurface(pa.geom)))
     AND (CAST(:xmin AS float8) IS NULL
          OR EXISTS (SELECT 1 FROM area WHERE ST_Contains(area.geom, ST_PointOnSurface(pa.geom))))
 ),
@@ -65,16 +79,15 @@ pla AS (
   FROM pl, d
 ),
 by_ward AS (
-  SELECT w.name AS ward,
+  SELECT w.name AS ward, w.id AS unit,
          (SELECT count(*) FROM p WHERE ST_Relate(w.geom, p.geom, 'T********')) AS projects,
          count(pla.id) AS plans_total,
          count(pla.id) FILTER (WHERE pla.approved_in_period) AS plans_approved,
          round((coalesce(sum(pla.area_m2) FILTER (WHERE pla.approved_in_period), 0) / 10000)::numeric, 4)
            AS recovered_ha,
          coalesce(sum(pla.compensation_vnd) FILTER (WHERE pla.approved_in_period), 0) AS compensation_vnd
-  FROM wards w
+  FROM parts w
   LEFT JOIN pla ON ST_Contains(w.geom, pla.pt)
-  WHERE w.district = :district AND (CAST(:ward AS text) IS NULL OR w.name = CAST(:ward AS text))
   GROUP BY w.id, w.name, w.geom
 ),
 by_funding AS (
@@ -119,14 +132,23 @@ project_list AS (
          p.target_date, p.completed_on,
          coalesce(p.completed_on BETWEEN d.lo AND d.hi AND p.completed_on < p.target_date, false)
            AS ahead_of_schedule,
-         (SELECT coalesce(json_agg(w.name ORDER BY w.name), '[]'::json) FROM wards w
-          WHERE w.district = :district AND ST_Relate(w.geom, p.geom, 'T********')) AS wards,
+         late.days IS NOT NULL AS behind_schedule, late.days AS days_late,
+         (SELECT coalesce(json_agg(w.name ORDER BY w.name COLLATE "vi-x-icu"), '[]'::json) FROM admin_units w
+          WHERE w.level IN ('ward', 'commune') AND w.valid_from <= d.hi
+            AND (w.valid_to IS NULL OR w.valid_to >= d.lo)
+            AND ST_Relate(w.geom, p.geom, 'T********')) AS wards,
          s.plans_total, s.plans_approved, s.plans_approved_to_date, s.recovered_ha,
          s.compensation_vnd,
          round(ST_Y(c.pt)::numeric, 6) AS lat, round(ST_X(c.pt)::numeric, 6) AS lon
   FROM p
   CROSS JOIN d
   CROSS JOIN LATERAL (SELECT ST_Transform(ST_PointOnSurface(p.geom), 4326) AS pt) c
+  CROSS JOIN LATERAL (
+    SELECT CASE WHEN p.target_date < r.day AND p.status <> 'completed'
+                     AND (p.completed_on IS NULL OR p.completed_on > r.day)
+                THEN r.day - p.target_date END AS days
+    FROM (SELECT least(d.hi, current_date) AS day) r
+  ) late
   CROSS JOIN LATERAL (
     SELECT count(*) AS plans_total,
            count(*) FILTER (WHERE pla.approved_in_period) AS plans_approved,
@@ -140,12 +162,15 @@ project_list AS (
 ),
 streets AS (
   SELECT s.* FROM civilized_streets s
-  WHERE s.district = :district AND s.kind = 'civilized'
-    AND (CAST(:ward AS text) IS NULL OR s.ward = CAST(:ward AS text))
+  WHERE s.kind = 'civilized'
+    AND EXISTS (SELECT 1 FROM u WHERE ST_Contains(u.geom, ST_PointOnSurface(s.geom)))
 )
 SELECT json_build_object(
   'district', CAST(:district AS text),
   'ward', CAST(:ward AS text),
+  'unit', (SELECT json_build_object('id', u.id, 'level', u.level, 'name', u.name,
+                                    'parent_id', u.parent_id, 'valid_from', u.valid_from,
+                                    'valid_to', u.valid_to) FROM u),
   'from', CAST(:date_from AS date),
   'to', CAST(:date_to AS date),
   'as_of', (SELECT as_of FROM d),
@@ -158,11 +183,12 @@ SELECT json_build_object(
                    FROM pla WHERE approved_in_period),
   'compensation_vnd', (SELECT coalesce(sum(compensation_vnd), 0) FROM pla WHERE approved_in_period),
   'projects_ahead_of_schedule', (SELECT count(*) FROM project_list WHERE ahead_of_schedule),
+  'projects_behind_schedule', (SELECT count(*) FROM project_list WHERE behind_schedule),
   'projects_by_status', (SELECT coalesce(json_object_agg(status, n), '{}'::json)
                          FROM (SELECT status, count(*) AS n FROM p GROUP BY status) s),
   'plans_by_status', (SELECT coalesce(json_object_agg(status, n), '{}'::json)
                       FROM (SELECT status, count(*) AS n FROM pla GROUP BY status) s),
-  'by_ward', (SELECT coalesce(json_agg(by_ward ORDER BY by_ward.ward), '[]'::json) FROM by_ward),
+  'by_ward', (SELECT coalesce(json_agg(by_ward ORDER BY by_ward.ward COLLATE "vi-x-icu"), '[]'::json) FROM by_ward),
   'by_funding', (SELECT json_agg(json_build_object(
                    'funding', funding, 'projects', projects, 'plans_total', plans_total,
                    'plans_approved', plans_approved, 'recovered_ha', recovered_ha,

@@ -20,26 +20,25 @@
   }
 
   function start(cfg) {
-    var W = cfg.words, lang = cfg.lang, C = cfg.colors;
-    var nf = function (digits) {
-      return new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'vi-VN',
-        { minimumFractionDigits: digits, maximumFractionDigits: digits });
-    };
-    var int = nf(0), ha = nf(2), bn = nf(1);
+    var W = cfg.words, lang = cfg.lang, C = cfg.colors, F = window.qhFormat;
+    // Every number and date through quyhoach-format.js, the rules of core/i18n.py.
+    var int = { format: function (v) { return F.count(v, lang); } };
+    var ha = { format: function (v) { return F.number(v, 2, lang); } };
     var state = { district: cfg.district, ward: cfg.ward, from: cfg.from, to: cfg.to,
-                  asOf: cfg.asOf };
+                  asOf: cfg.asOf, unit: cfg.unit };
     var table = { rows: [], sort: 'code', dir: 1 };
     var controller = null;
 
-    function day(value) {
-      if (!value) { return ''; }
-      var p = String(value).slice(0, 10).split('-');
-      return lang === 'en' ? p.join('-') : p[2] + '/' + p[1] + '/' + p[0];
+    function day(value) { return F.day(value, lang); }
+    function tick(digits) {
+      return function (value) { return F.number(value, digits, lang); };
     }
 
     function params(extra) {
-      var p = new URLSearchParams({ district: state.district, from: state.from, to: state.to });
-      if (state.ward) { p.set('ward', state.ward); }
+      var p = new URLSearchParams(state.unit ? { unit: state.unit } : { district: state.district });
+      p.set('from', state.from);
+      p.set('to', state.to);
+      if (state.ward && !state.unit) { p.set('ward', state.ward); }
       if (state.asOf) { p.set('as_of', state.asOf); }
       Object.keys(extra || {}).forEach(function (k) { p.set(k, extra[k]); });
       return p;
@@ -56,9 +55,20 @@
     // ---------------------------------------------------------------- selectors
     var district = $('qd-district'), ward = $('qd-ward'), from = $('qd-from'), to = $('qd-to');
     var asOf = $('qd-asof'), asOfValue = $('qd-asof-value'), today = $('qd-today');
-    Object.keys(cfg.districts).forEach(function (d) {
-      option(district, d, cfg.districts[d], d === state.district);
-    });
+    // The unit picker (quyhoach-units.js): choosing a unit opens its dashboard, unit= in the URL.
+    var picker = $('qd-unit');
+    if (picker) {
+      window.quyhoachUnits.fillPicker(picker, cfg.units.groups, cfg.units.selected);
+      picker.addEventListener('change', function () {
+        var q = window.quyhoachUnits.unitQuery(params({ lang: lang }), picker.options[picker.selectedIndex]);
+        window.location.assign(window.location.pathname + '?' + q.toString());
+      });
+    }
+    if (district) {
+      Object.keys(cfg.districts).forEach(function (d) {
+        option(district, d, cfg.districts[d], d === state.district);
+      });
+    }
 
     function fillWards() {
       ward.textContent = '';
@@ -75,8 +85,10 @@
     }
 
     function syncForm() {
-      district.value = state.district;
-      fillWards();
+      if (district) {
+        district.value = state.district;
+        fillWards();
+      }
       from.value = state.from;
       to.value = state.to;
       syncSlider();
@@ -90,10 +102,12 @@
       Array.prototype.forEach.call(document.querySelectorAll('.qd-report'), function (a) {
         a.href = cfg.base + '/reports/clearance?' + params({ format: a.dataset.format, lang: lang });
       });
-      $('qd-title').textContent = fill(W.title, { district: cfg.districts[state.district] || state.district });
+      if (district) {
+        $('qd-title').textContent = fill(W.title, { district: cfg.districts[state.district] || state.district });
+      }
     }
 
-    district.addEventListener('change', function () {
+    if (district) district.addEventListener('change', function () {
       state.district = district.value;
       state.ward = null;
       var p = cfg.periods[state.district];
@@ -102,7 +116,7 @@
       syncForm();
       load();
     });
-    ward.addEventListener('change', function () { state.ward = ward.value || null; load(); });
+    if (ward) { ward.addEventListener('change', function () { state.ward = ward.value || null; load(); }); }
     [from, to].forEach(function (input) {
       input.addEventListener('change', function () {
         if (!from.value || !to.value || to.value < from.value) { return; }
@@ -138,9 +152,11 @@
           borderColor: C.recovered, backgroundColor: C.recovered, tension: 0.2 },
       ] },
       options: { scales: {
-        plans: { position: 'left', beginAtZero: true, title: { display: true, text: W.plans_approved } },
+        x: { title: { display: true, text: W.axis_month } },
+        plans: { position: 'left', beginAtZero: true, title: { display: true, text: W.plans_approved },
+                 ticks: { callback: tick(0) } },
         ha: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false },
-              title: { display: true, text: W.recovered_ha } },
+              title: { display: true, text: W.recovered_ha }, ticks: { callback: tick(1) } },
       } },
     });
     charts.ward = new Chart($('qd-chart-ward'), {
@@ -149,9 +165,13 @@
         { label: W.recovered_ha, data: [], xAxisID: 'ha', backgroundColor: alpha(C.recovered, 0.8) },
         { label: W.plans_approved, data: [], xAxisID: 'plans', backgroundColor: alpha(C.approved, 0.8) },
       ] },
+      // Horizontal bars, one labelled row per ward: the chart grows with the number of wards.
       options: { indexAxis: 'y', scales: {
-        ha: { position: 'bottom', beginAtZero: true },
-        plans: { position: 'top', beginAtZero: true, grid: { drawOnChartArea: false } },
+        y: { ticks: { autoSkip: false }, title: { display: true, text: W.axis_ward } },
+        ha: { position: 'bottom', beginAtZero: true, title: { display: true, text: W.recovered_ha },
+              ticks: { callback: tick(1) } },
+        plans: { position: 'top', beginAtZero: true, grid: { drawOnChartArea: false },
+                 title: { display: true, text: W.plans_approved }, ticks: { callback: tick(0) } },
       } },
     });
     charts.funding = new Chart($('qd-chart-funding'), {
@@ -166,9 +186,11 @@
       charts.month.data.datasets[0].data = months.map(function (m) { return m.plans_approved_cumulative; });
       charts.month.data.datasets[1].data = months.map(function (m) { return Number(m.recovered_ha_cumulative); });
       charts.month.update();
+      $('qd-ward-box').style.height = Math.max(260, 110 + 30 * s.by_ward.length) + 'px';
       charts.ward.data.labels = s.by_ward.map(function (w) { return w.ward; });
       charts.ward.data.datasets[0].data = s.by_ward.map(function (w) { return Number(w.recovered_ha); });
       charts.ward.data.datasets[1].data = s.by_ward.map(function (w) { return w.plans_approved; });
+      charts.ward.resize();
       charts.ward.update();
       var funding = s.by_funding || [];
       charts.funding.data.labels = funding.map(function (f) {
@@ -190,10 +212,35 @@
       setStat('projects', int.format(s.projects));
       setStat('projects_detail', fill(W.projects_detail, {
         budget: int.format(s.projects_budget), non_budget: int.format(s.projects_non_budget) }));
-      setStat('plans', int.format(s.plans_approved) + '/' + int.format(s.plans_total));
-      setStat('recovered', ha.format(s.recovered_ha) + ' ha');
-      setStat('compensation', bn.format(Number(s.compensation_vnd) / 1e9) + ' ' + W.billion);
+      setStat('plans', F.ratio(s.plans_approved, s.plans_total, lang));
+      setStat('recovered', F.hectares(s.recovered_ha, lang));
+      setStat('compensation', F.amount(s.compensation_vnd, lang));
       setStat('ahead', int.format(s.projects_ahead_of_schedule));
+      setStat('behind', int.format(s.projects_behind_schedule || 0));
+    }
+
+    // Ahead of schedule and behind schedule, side by side; the flags come from the figures' SQL.
+    function drawSchedule(list) {
+      function fillTable(id, rows, cells) {
+        var body = document.querySelector('#' + id + ' tbody');
+        body.textContent = '';
+        rows.forEach(function (p) {
+          var tr = document.createElement('tr');
+          tr.dataset.code = p.code;
+          cells(p).forEach(function (c) { cell(tr, c[0], c[1]); });
+          body.appendChild(tr);
+        });
+        if (!rows.length) { cell(body.insertRow(), W.empty).colSpan = 4; }
+      }
+      fillTable('qd-ahead', list.filter(function (p) { return p.ahead_of_schedule; }), function (p) {
+        return [[p.code], [p.name], [day(p.target_date)], [day(p.completed_on)]];
+      });
+      var late = list.filter(function (p) { return p.behind_schedule; }).sort(function (a, b) {
+        return (b.days_late - a.days_late) || a.code.localeCompare(b.code);
+      });
+      fillTable('qd-late', late, function (p) {
+        return [[p.code], [p.name], [day(p.target_date)], [int.format(p.days_late), 'qd-num']];
+      });
     }
 
     // ---------------------------------------------------------------- table
@@ -221,15 +268,17 @@
     function sortValue(p, key) {
       var v = p[key];
       if (key === 'wards') { return (v || []).join(', '); }
+      if (key === 'plans_approved') { return Number(v); }
       if (key === 'funding') { return cfg.funding[v] || v; }
       if (key === 'status') { return cfg.status[v] || v; }
       if (key === 'recovered_ha' || key === 'compensation_vnd' || key === 'plans_approved') { return Number(v); }
       return v == null ? '' : v;
     }
 
+    // The map opened on the project, which it highlights (quyhoach-focus.js reads `project`).
     function mapLink(p) {
       return cfg.base + '/map?' + params({ lang: lang, layers: 'wards,projects,parcels',
-        center: p.lat + ',' + p.lon, zoom: '17' }).toString();
+        center: p.lat + ',' + p.lon, zoom: '17', project: p.code }).toString();
     }
 
     function cell(tr, text, cls) {
@@ -241,20 +290,23 @@
     }
 
     function drawTable() {
-      var q = search.value.trim().toLowerCase();
+      // Accent-insensitive: "ngoc thuy" finds Ngọc Thụy.
+      var q = F.fold(search.value.trim()).toLowerCase();
       var rows = table.rows.filter(function (p) {
         if (fFunding.value && p.funding !== fFunding.value) { return false; }
         if (fStatus.value && p.status !== fStatus.value) { return false; }
         if (fKey.checked && !p.is_key) { return false; }
         if (fComplaints.checked && !p.has_complaints) { return false; }
         if (!q) { return true; }
-        return (p.code + ' ' + p.name + ' ' + (p.wards || []).join(' ')).toLowerCase().indexOf(q) >= 0;
+        return F.fold(p.code + ' ' + p.name + ' ' + (p.wards || []).join(' ')).toLowerCase()
+          .indexOf(q) >= 0;
       });
       var key = table.sort, dir = table.dir;
       rows.sort(function (a, b) {
         var x = sortValue(a, key), y = sortValue(b, key);
         if (typeof x === 'number' && typeof y === 'number') { return dir * (x - y) || a.code.localeCompare(b.code); }
-        return dir * String(x).localeCompare(String(y), lang) || a.code.localeCompare(b.code);
+        return dir * (lang === 'en' ? String(x).localeCompare(String(y), 'en') : F.compare(x, y)) ||
+          a.code.localeCompare(b.code);
       });
       Array.prototype.forEach.call(heads, function (th) {
         th.setAttribute('aria-sort', th.dataset.key === key ? (dir > 0 ? 'ascending' : 'descending') : 'none');
@@ -273,7 +325,7 @@
         cell(tr, cfg.status[p.status] || p.status, 'qd-status-' + p.status);
         cell(tr, int.format(p.plans_approved) + '/' + int.format(p.plans_total), 'qd-num');
         cell(tr, ha.format(p.recovered_ha), 'qd-num');
-        cell(tr, bn.format(Number(p.compensation_vnd) / 1e9), 'qd-num');
+        cell(tr, F.billions(p.compensation_vnd, lang), 'qd-num');
         cell(tr, day(p.target_date));
         var a = document.createElement('a');
         a.href = mapLink(p);
@@ -318,6 +370,7 @@
           drawCharts(s);
           table.rows = s.project_list || [];
           drawTable();
+          drawSchedule(table.rows);
           showStatus('');
           D.state.loads += 1;
           D.state.status = 'loaded';

@@ -1,21 +1,23 @@
 /* The map's date slider: shows the district as it stood on a day of the period. It sets
  * `as_of` on the layers' and the summary's requests (quyhoach.reload) and keeps it in the URL,
- * so a link opens the map on the same day. */
+ * so a link opens the map on the same day. Its right end is always today's data (no as_of),
+ * and the totals panel names the day its figures stand on. */
 (function () {
   'use strict';
 
   var WORDS = {
-    vi: { title: 'Tình trạng đến ngày', today: 'Hiện tại', now: 'theo số liệu hiện tại' },
-    en: { title: 'State as of', today: 'Today', now: 'as recorded today' },
+    vi: { title: 'Tình trạng đến ngày', today: 'Hiện tại', now: 'theo số liệu hiện tại',
+          period: 'Từ {from} đến {to}', on: 'theo tình trạng ngày {day}' },
+    en: { title: 'State as of', today: 'Today', now: 'as recorded today',
+          period: 'From {from} to {to}', on: 'as it stood on {day}' },
   };
   var DAY = 86400000;
 
   function parse(iso) { return Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)); }
   function iso(ms) { return new Date(ms).toISOString().slice(0, 10); }
-  function shown(value, lang) {
-    if (lang === 'en') { return value; }
-    var p = value.split('-');
-    return p[2] + '/' + p[1] + '/' + p[0];
+  function shown(value, lang) { return window.qhFormat.day(value, lang); }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
   }
 
   function addSlider(qh, map, cfg) {
@@ -38,9 +40,20 @@
     today.type = 'button';
     today.textContent = W.today;
 
+    // The day a slider position stands for: the right end is today's data, not the period's end.
+    function dayAt(position) {
+      return Number(position) >= days ? null : iso(first + Number(position) * DAY);
+    }
     function label() {
       value.textContent = cfg.asOf ? shown(cfg.asOf, cfg.lang) : W.now;
       today.disabled = !cfg.asOf;
+      var period = document.querySelector('#qh-summary .qh-summary-period');
+      if (period) {
+        var end = cfg.asOf && cfg.asOf < cfg.to ? cfg.asOf : cfg.to;
+        period.textContent = fill(W.period, { from: shown(cfg.from, cfg.lang), to: shown(end, cfg.lang) }) +
+          ' (' + (cfg.asOf ? fill(W.on, { day: shown(cfg.asOf, cfg.lang) }) : W.now) + ')';
+        period.dataset.asOf = cfg.asOf || '';
+      }
     }
     function apply(day) {
       cfg.asOf = day;
@@ -52,9 +65,10 @@
     }
     range.value = String(cfg.asOf ? Math.round((parse(cfg.asOf) - first) / DAY) : days);
     range.addEventListener('input', function () {
-      value.textContent = shown(iso(first + Number(range.value) * DAY), cfg.lang);
+      var day = dayAt(range.value);
+      value.textContent = day ? shown(day, cfg.lang) : W.now;
     });
-    range.addEventListener('change', function () { apply(iso(first + Number(range.value) * DAY)); });
+    range.addEventListener('change', function () { apply(dayAt(range.value)); });
     today.addEventListener('click', function () { range.value = String(days); apply(null); });
     label();
     var Panel = L.Control.extend({ onAdd: function () { return box; } });

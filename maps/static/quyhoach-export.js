@@ -7,8 +7,8 @@
 
   var qh = window.quyhoach;
   var PLAN_TILES = /\/plans\/(\d+)\/tiles\//;
-  var SCALES = [500, 1000, 2000, 5000];
-  var PAPERS = ['A4', 'A3', 'A1'];
+  var SCALES = [500, 1000, 2000, 5000, 10000, 25000];
+  var PAPERS = ['A4', 'A3', 'A2', 'A1', 'A0'];
   var WORDS = {
     vi: {
       button: 'Xuất bản đồ', png: 'Ảnh PNG của khung nhìn', pdf: 'PDF in đúng tỷ lệ',
@@ -195,7 +195,7 @@
           '<label><input type="radio" name="format" value="pdf"> ' + esc(W.pdf) + '</label>' +
           '<fieldset class="qh-export-pdf" disabled>' +
           '<label>' + esc(W.scale) + ' <select name="scale">' + SCALES.map(function (s) {
-            return '<option value="' + s + '">1:' + s + '</option>';
+            return '<option value="' + s + '">' + esc(window.qhFormat.scale(s, cfg.lang)) + '</option>';
           }).join('') + '</select></label>' +
           '<label>' + esc(W.paper) + ' <select name="paper">' + PAPERS.map(function (p) {
             return '<option' + (p === 'A3' ? ' selected' : '') + '>' + p + '</option>';

@@ -19,10 +19,10 @@
     return el;
   }
 
-  function fmt(value, digits) {
-    var n = Number(value);
-    return isFinite(n) ? n.toFixed(digits) : '';
-  }
+  // Numbers as the reader writes them (quyhoach-format.js: 3,80 in Vietnamese, 3.80 in English).
+  var F = window.qhFormat;
+  var fmtLang = 'vi';
+  function fmt(value, digits) { return F.number(value, digits, fmtLang); }
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (m, key) {
@@ -93,8 +93,59 @@
     });
   }
 
+  // A search box (top left): /search's hits listed under it; choosing one zooms to its extent.
+  function searchBox(map, cfg) {
+    var W = cfg.search, asked = 0, timer = null, hits = [];
+    var el = L.DomUtil.create('div', 'qh-search leaflet-bar');
+    el.style.cssText = 'background:#fff;padding:4px;width:280px;font-size:13px';
+    var input = node('input', 'form-control form-control-sm', null, el);
+    input.type = 'search';
+    input.maxLength = 200;
+    input.placeholder = W.placeholder;
+    input.setAttribute('aria-label', W.placeholder);
+    var list = node('div', 'qh-search-hits', null, el);
+    list.style.cssText = 'max-height:260px;overflow-y:auto';
+    function go(hit) {
+      var e = hit.extent;
+      map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { maxZoom: 18 });
+      list.replaceChildren();
+    }
+    function show(found) {
+      hits = found;
+      list.replaceChildren();
+      if (!found.length) { node('div', 'text-muted', W.none, list); }
+      found.forEach(function (hit) {
+        var row = node('a', 'd-block text-decoration-none text-body py-1', null, list);
+        row.href = '#';
+        row.dataset.collection = hit.collection;
+        node('div', 'fw-semibold', hit.label, row);
+        if (hit.detail) { node('div', 'small text-muted', hit.detail, row); }
+        L.DomEvent.on(row, 'click', function (ev) { L.DomEvent.preventDefault(ev); go(hit); });
+      });
+    }
+    function ask() {
+      var q = input.value.trim(), mine = ++asked;
+      if (!q) { list.replaceChildren(); hits = []; return; }
+      fetch((cfg.base || '') + '/search?' + new URLSearchParams({ q: q, lang: cfg.lang, limit: 8 }))
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (body) { if (mine === asked) { show(body.hits); } })
+        .catch(function () {
+          if (mine === asked) { list.replaceChildren(); node('div', 'text-danger', W.failed, list); }
+        });
+    }
+    L.DomEvent.on(input, 'input', function () { clearTimeout(timer); timer = setTimeout(ask, 250); });
+    L.DomEvent.on(input, 'keydown', function (ev) {
+      if (ev.key === 'Enter' && hits.length) { go(hits[0]); }
+    });
+    var Box = L.Control.extend({ onAdd: function () { return el; } });
+    new Box({ position: 'topleft' }).addTo(map);
+    L.DomEvent.disableClickPropagation(el);
+    L.DomEvent.disableScrollPropagation(el);
+  }
+
   qh.init = function (map, groups, cfg) {
     var S = cfg.i18n, T = S.text, lang = cfg.lang;
+    fmtLang = lang;
     var entries = [];
     var statusBox;
     var TileGrid = tileGridClass(), canvasRenderer = tileCanvas();
@@ -104,10 +155,7 @@
     // Leaflet ≥ 1.8 dropped fakeStop, which VectorGrid's canvas renderer still calls.
     if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = L.DomEvent.stopPropagation; }
 
-    function billion(vnd) {
-      var n = Number(vnd) / 1e9, a = Math.abs(n);
-      return (n === 0 ? '0' : fmt(n, a >= 10 ? 1 : a >= 1 ? 2 : 3)) + ' ' + T.billion;
-    }
+    function billion(vnd) { return F.amount(vnd, lang); }
 
     function day(value) {
       if (!value) { return ''; }
@@ -118,8 +166,8 @@
     function fieldValue(layerId, key, p) {
       var v = p[key];
       switch (key) {
-        case 'plans':
-          return p.plans_approved + '/' + p.plans_total;
+        case 'plans_approved':
+          return F.ratio(p.plans_approved, p.plans_total, lang);
         case 'area_ha':
         case 'recovered_ha':
           return v == null ? '' : fmt(v, Number(v) >= 1 ? 2 : 4) + ' ha';
@@ -160,13 +208,18 @@
       return box;
     }
 
-    function pathStyle(entry, p) {
+    // `zoom`: the tile's, for tiled layers; otherwise the map's.
+    function pathStyle(entry, p, zoom) {
       var s = entry.style;
       var color = (s.colorBy && s.colors[p[s.colorBy]]) || s.default;
       var dash = s.dashBy ? (s.dashes[p[s.dashBy]] || null) : s.dash;
+      var z = zoom == null ? map.getZoom() : zoom;
+      var low = s.lowZoom && z < s.lowZoom.below ? s.lowZoom : {};
       var o = {
-        color: s.stroke || color, weight: s.weight, opacity: s.opacity, dashArray: dash,
-        fill: s.kind !== 'line', fillColor: color, fillOpacity: s.fillOpacity,
+        color: s.stroke || color, weight: low.weight != null ? low.weight : s.weight,
+        opacity: low.opacity != null ? low.opacity : s.opacity, dashArray: dash,
+        fill: s.kind !== 'line', fillColor: color,
+        fillOpacity: low.fillOpacity != null ? low.fillOpacity : s.fillOpacity,
       };
       if (s.kind === 'point') { o.radius = s.radius; }
       if (entry.id === 'wards' && cfg.ward && p.name === cfg.ward) {
@@ -230,7 +283,9 @@
       if (entry.bounds && entry.complete && entry.bounds.contains(view)) { return; }
       var bounds = view.pad(PAD);
       var bbox = bboxOf(bounds);
-      var params = new URLSearchParams({ bbox: bbox, limit: cfg.limit, district: cfg.district });
+      var params = new URLSearchParams({ bbox: bbox, limit: cfg.limit });
+      // A former district's map keeps to its features; a unit's shows all in view.
+      if (cfg.itemsDistrict) { params.set('district', cfg.itemsDistrict); }
       if (cfg.asOf) { params.set('as_of', cfg.asOf); }  // the layer as it stood that day
       var url = cfg.base + '/collections/' + entry.id + '/items?' + params.toString();
       if (entry.controller) { entry.controller.abort(); }
@@ -295,7 +350,7 @@
 
     function tileGrid(entry, url) {
       var styles = {};
-      styles[entry.id] = function (p) { return pathStyle(entry, p); };
+      styles[entry.id] = function (p, zoom) { return pathStyle(entry, p, zoom); };
       return new TileGrid(url, {
         pane: entry.pane, interactive: true, minZoom: entry.cfg.minZoom, maxZoom: 22,
         rendererFactory: canvasRenderer, vectorTileLayerStyles: styles,
@@ -398,13 +453,13 @@
           return r.json();
         })
         .then(function (s) {
-          setStat('projects', String(s.projects), fill(T.stat_projects_detail, {
-            budget: s.projects_budget, non_budget: s.projects_non_budget,
+          setStat('projects', F.count(s.projects, lang), fill(T.stat_projects_detail, {
+            budget: F.count(s.projects_budget, lang), non_budget: F.count(s.projects_non_budget, lang),
           }));
-          setStat('plans', s.plans_approved + '/' + s.plans_total);
-          setStat('recovered', fmt(s.recovered_ha, 2) + ' ha');
-          setStat('compensation', fmt(Number(s.compensation_vnd) / 1e9, 1) + ' ' + T.billion);
-          setStat('ahead', String(s.projects_ahead_of_schedule));
+          setStat('plans', F.ratio(s.plans_approved, s.plans_total, lang));
+          setStat('recovered', F.hectares(s.recovered_ha, lang));
+          setStat('compensation', F.amount(s.compensation_vnd, lang));
+          setStat('ahead', F.count(s.projects_ahead_of_schedule, lang));
           qh.state.stats = s;
           qh.state.statsStatus = 'loaded';
         })
@@ -419,6 +474,7 @@
     statusBox = L.DomUtil.create('div', 'qh-status', legend);
     statusBox.hidden = true;
     L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
+    if (cfg.search) { searchBox(map, cfg); }
 
     cfg.layers.forEach(function (layerCfg) {
       var pane = 'qh-' + layerCfg.id;
@@ -444,6 +500,14 @@
     map.on('moveend', function () {
       entries.forEach(refresh);
       syncUrl();
+    });
+    // Emphasis that changes with the zoom: drawn GeoJSON layers are restyled (tiles redraw).
+    map.on('zoomend', function () {
+      entries.forEach(function (entry) {
+        if (entry.drawn && entry.style.lowZoom) {
+          entry.drawn.setStyle(function (f) { return pathStyle(entry, f.properties); });
+        }
+      });
     });
     map.on('overlayadd overlayremove', function (e) {
       entries.forEach(function (entry) {

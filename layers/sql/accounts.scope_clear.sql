@@ -1,0 +1,1 @@
+DELETE FROM user_scopes WHERE user_id = :user_id;
