@@ -24,7 +24,8 @@ from api.routes.search import router as search_router
 from api.routes.units import router as units_router
 from api.security import add_security_headers
 from core.settings import Settings
-from gis.db import make_engine, reading
+from gis.adb import AsyncReadPool
+from gis.db import database_url, make_engine, reading
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,7 +40,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_engine = (
             make_engine(settings, settings.database_url_read, read_only=True)
             if settings.database_url_read else reading(app.state.engine))
+        # The hot read routes (items, one feature, tiles) read on the event loop, same database.
+        app.state.read_db = AsyncReadPool(
+            settings.database_url_read or database_url(settings), settings)
         yield
+        await app.state.read_db.close()
         app.state.engine.dispose()
         if settings.database_url_read:
             app.state.read_engine.dispose()

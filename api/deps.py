@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from api import params as P
 from core import i18n
 from core.errors import InvalidParameterError, NotFoundError
 from core.settings import Settings
+from gis.adb import ConnectionReader, Reader
 from layers import admin_units, units
 from layers.admin_units import Unit
 from layers.registry import LAYERS, LayerSpec
@@ -47,9 +49,37 @@ async def get_read_conn(request: Request) -> AsyncIterator[Connection]:
         conn.close()
 
 
+def given_read_conn(request: Request) -> Connection | None:
+    """The connection the app was told to read with in place of its pools (a test's), or None."""
+    given = request.app.dependency_overrides.get(get_read_conn)
+    return given() if given is not None else None
+
+
+async def get_reader(request: Request) -> Reader:
+    """Where a hot read route's statements run: the async read pool, on the event loop.
+
+    An app given a read connection in place of its pools (the tests' rolled-back one) runs the
+    same statements on that connection, so that its requests see that transaction.
+    """
+    given = given_read_conn(request)
+    return request.app.state.read_db if given is None else ConnectionReader(given)
+
+
+@contextmanager
+def read_conn(request: Request) -> Iterator[Connection]:
+    """A sync read connection for work run in the thread pool (downloads): the given one or a pooled one."""
+    given = given_read_conn(request)
+    if given is not None:
+        yield given
+        return
+    with request.app.state.read_engine.connect() as conn:
+        yield conn
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ConnDep = Annotated[Connection, Depends(get_conn)]
 ReadConnDep = Annotated[Connection, Depends(get_read_conn)]
+ReaderDep = Annotated[Reader, Depends(get_reader)]
 
 
 async def get_layer(collection_id: str) -> LayerSpec:

@@ -32,6 +32,7 @@ from core.errors import (
     TooManyRequestsError,
     UnauthorizedError,
 )
+from gis.adb import UNAVAILABLE_SQLSTATES
 
 log = logging.getLogger("quyhoach")
 
@@ -45,7 +46,6 @@ def query_timeout(exc: BaseException) -> QueryTimeoutError | None:
 
 # SQLSTATEs of a server that cannot serve now: connection exceptions (class 08), too many
 # connections, and a server shutting down, crashed or still starting.
-UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
 
 
 def database_unavailable(exc: BaseException) -> DatabaseUnavailableError | None:

@@ -134,21 +134,30 @@ def capture(app: Any, path: str) -> list[Statement]:
     seen: list[Statement] = []
     execute = psycopg.Cursor.execute
 
-    def listen(cur: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+    def listen(cur: Any, query: Any, params: Any = None, record_only: bool = False,
+               **kwargs: Any) -> Any:
         if isinstance(query, bytes):
             query = query.decode()
         if isinstance(query, str):
             seen.append(Statement(query, dict(params or {}) if isinstance(params, dict)
                                   else {}))
-        return execute(cur, query, params, **kwargs)
+        return None if record_only else execute(cur, query, params, **kwargs)
+
+    aexecute = psycopg.AsyncCursor.execute
+
+    async def alisten(cur: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        listen(cur, query, params, record_only=True)  # the hot routes' async read pool
+        return await aexecute(cur, query, params, **kwargs)
 
     with TestClient(app) as client:
         client.get(path)
         psycopg.Cursor.execute = listen  # type: ignore[method-assign]
+        psycopg.AsyncCursor.execute = alisten  # type: ignore[method-assign]
         try:
             r = client.get(path)
         finally:
             psycopg.Cursor.execute = execute  # type: ignore[method-assign]
+            psycopg.AsyncCursor.execute = aexecute  # type: ignore[method-assign]
     if r.status_code != 200 or not seen:
         raise RuntimeError(f"capturing {path}: HTTP {r.status_code}, {len(seen)} statements")
     return seen

@@ -246,6 +246,71 @@ DASHBOARD_WORDS: dict[str, tuple[str, str]] = {
     "col_days_late": ("Quá hạn (ngày)", "Days late"),
 }
 
+# The map's layout: panels that fold away, the layer control's theme groups, one popup at a time.
+MAP_LAYOUT_WORDS: dict[str, tuple[str, str]] = {
+    "layers": ("Lớp bản đồ", "Map layers"),
+    "tools": ("Công cụ", "Tools"),
+    "search": ("Tìm kiếm", "Search"),
+    "show": ("Mở {panel}", "Show {panel}"),
+    "hide": ("Thu gọn {panel}", "Hide {panel}"),
+    "theme.clearance": ("Giải phóng mặt bằng", "Site clearance"),
+    "theme.planning": ("Quy hoạch, xây dựng", "Planning and building"),
+    "theme.infrastructure": ("Hạ tầng, chỉnh trang đô thị", "Infrastructure and embellishment"),
+    "theme.administrative": ("Địa giới hành chính", "Administrative units"),
+    "theme.other": ("Lớp khác", "Other layers"),
+    "legend_empty": ("Chưa bật lớp nào.", "No layer is on."),
+    "also_here": ("Cũng tại đây:", "Also here:"),
+}
+
+# Titles that name a place which may be a district, a former ward or a new ward.
+PLACE_TITLE_WORDS: dict[str, tuple[str, str]] = {
+    "report_figure": ("Các dự án GPMB — {place}", "Clearance projects — {place}"),
+    "infra_subtitle": ("{place}, {period}", "{place}, {period}"),
+    "atlas_ward": ("phường {ward}, {place}", "{ward} ward, {place}"),
+}
+
+# The dashboard's infrastructure section (the figures of /stats/infrastructure).
+DASHBOARD_INFRA_WORDS: dict[str, tuple[str, str]] = {
+    "heading": ("Hạ tầng, công trình công cộng và trật tự xây dựng",
+                "Infrastructure, public facilities and construction order"),
+    "lit_km": ("Ngõ được chiếu sáng", "Alleys lit"),
+    "lit_detail": ("{lamps} bóng đèn; còn {unlit} km chưa chiếu sáng",
+                   "{lamps} lamps; {unlit} km still unlit"),
+    "width_min": ("ngõ rộng từ {width} m", "alleys {width} m wide or more"),
+    "width_all": ("mọi ngõ", "all alleys"),
+    "lamps": ("bóng", "lamps"),
+    "asphalted": ("Đường được rải nhựa", "Asphalted streets"),
+    "concreted": ("Đường, ngõ được bê tông hóa", "Concreted streets and alleys"),
+    "in_period": ("{n} trong kỳ", "{n} in the period"),
+    "permit_rate": ("Công trình có giấy phép xây dựng", "Constructions with a building permit"),
+    "permit_detail": ("{permitted}/{constructions} công trình",
+                      "{permitted} of {constructions} constructions"),
+    "violations": ("Vi phạm trật tự xây dựng được kiểm soát",
+                   "Construction-order violations controlled"),
+    "violations_detail": ("{controlled}/{violations} vi phạm",
+                          "{controlled} of {violations} violations"),
+    "green_added": ("Diện tích cây xanh, mặt nước tăng thêm", "Green and water area added"),
+    "green_detail": ("cây xanh {green}, mặt nước {water}", "green {green}, water {water}"),
+    "target": ("Mục tiêu {bound}", "Target {bound}"),
+    "target_col": ("Mục tiêu", "Target"),
+    "met": ("đạt", "met"),
+    "not_met": ("chưa đạt", "not met"),
+    "public": ("Công trình công cộng hoàn thành trong kỳ", "Public facilities completed"),
+    "kind": ("Loại công trình", "Kind"),
+    "new": ("Xây mới", "New"),
+    "renovation": ("Cải tạo", "Renovated"),
+    "national_standard": ("Đạt chuẩn quốc gia", "National standard"),
+    "total": ("Tổng", "Total"),
+    "targets": ("Mục tiêu của chương trình", "Programme targets"),
+    "indicator": ("Chỉ tiêu", "Indicator"),
+    "actual": ("Thực hiện", "Actual"),
+    "assessment": ("Đánh giá", "Assessment"),
+    "no_targets": ("Không có chương trình nào có mục tiêu trong kỳ này.",
+                   "No programme sets targets for this period."),
+    "report": ("Báo cáo hạ tầng", "Infrastructure report"),
+    "failed": ("Không tải được số liệu hạ tầng.", "Could not load the infrastructure figures."),
+}
+
 # The approved 1/2000 zoning plans laid over the clearance map: panel, sliders, click lookup.
 PLAN_OVERLAY_WORDS: dict[str, tuple[str, str]] = {
     "panel": ("Quy hoạch phân khu 1/2000", "1/2000 zoning plans"),
@@ -504,6 +569,76 @@ MAP_TOOL_WORDS: dict[str, tuple[str, str]] = {
     "area": ("Diện tích: {m2} m² ({ha} ha)", "Area: {m2} m² ({ha} ha)"),
     "qgis": ("Mở trong QGIS", "Open in QGIS"),
     "plan": ("Bản đồ quy hoạch", "Plan sheet"),
+}
+
+# Editing on the map (signed-in editors); field labels and coded values come from the catalogue.
+EDIT_WORDS: dict[str, tuple[str, str]] = {
+    "title": ("Biên tập", "Editing"),
+    "user": ("{name} ({role})", "{name} ({role})"),
+    "role_editor": ("biên tập viên", "editor"),
+    "role_admin": ("quản trị viên", "administrator"),
+    "new_project": ("Vẽ dự án mới", "Draw a new project"),
+    "draw_hint": ("Nhấp để thêm đỉnh (đỉnh bắt dính vào thửa đất và chỉ giới đường đỏ); nhấp "
+                  "vào đỉnh đầu tiên để khép vùng.",
+                  "Click to add vertices (they snap to parcels and red lines); click the first "
+                  "vertex to close the shape."),
+    "reshape_hint": ("Kéo các đỉnh để sửa ranh giới; đỉnh bắt dính vào thửa đất và chỉ giới "
+                     "đường đỏ.",
+                     "Drag the vertices to reshape the boundary; they snap to parcels and red "
+                     "lines."),
+    "first_vertex": ("Nhấp để đặt đỉnh đầu tiên", "Click to place the first vertex"),
+    "continue_line": ("Nhấp để vẽ tiếp", "Click to continue drawing"),
+    "finish_poly": ("Nhấp vào đỉnh đầu tiên để khép vùng", "Click the first vertex to finish"),
+    "new_feature": ("{layer} — đối tượng mới", "{layer} — new feature"),
+    "feature": ("{layer} — số {id}", "{layer} — no. {id}"),
+    "edit": ("Sửa", "Edit"),
+    "delete": ("Xóa", "Delete"),
+    "next_status": ("Chuyển sang: {status}", "Move to: {status}"),
+    "next_step": ("Chuyển bước tiếp…", "Next step…"),
+    "save": ("Lưu", "Save"),
+    "close": ("Đóng", "Close"),
+    "cancel": ("Hủy", "Cancel"),
+    "loading": ("Đang tải…", "Loading…"),
+    "saving": ("Đang lưu…", "Saving…"),
+    "saved": ("Đã lưu.", "Saved."),
+    "created": ("Đã tạo đối tượng số {id}.", "Feature {id} created."),
+    "deleted": ("Đã xóa đối tượng số {id}.", "Feature {id} deleted."),
+    "moved": ("Đã chuyển sang: {status}.", "Moved to: {status}."),
+    "unchanged": ("Chưa có gì thay đổi.", "Nothing has changed."),
+    "failed": ("Không thực hiện được (mã {status}).", "The request failed (status {status})."),
+    "offline": ("Không kết nối được máy chủ.", "The server cannot be reached."),
+    "signed_out": ("Phiên đăng nhập đã hết; hãy đăng nhập lại.",
+                   "Your session has ended; sign in again."),
+    "history_field": ("Do lịch sử trạng thái ghi.", "Kept by the status history."),
+    "required": ("bắt buộc", "required"),
+    "yes": ("Có", "Yes"),
+    "no": ("Không", "No"),
+    "blank": ("—", "—"),
+    "confirm_delete": ("Xóa {layer} «{name}» (số {id})? Quản trị viên có thể khôi phục từ nhật "
+                       "ký thay đổi.",
+                       "Delete {layer} “{name}” (no. {id})? An administrator can restore it "
+                       "from the audit log."),
+    "confirm_status": ("Chuyển phương án «{name}» từ «{from}» sang «{to}»? Phương án không quay "
+                       "lại bước trước.",
+                       "Move plan “{name}” from “{from}” to “{to}”? A plan never moves back."),
+    "status_date": ("Ngày của bước mới", "Date of the new step"),
+    "last_step": ("Phương án đã ở bước cuối.", "The plan is at its last step."),
+    "changed_meanwhile": ("Đối tượng vừa được người khác sửa; đây là bản hiện tại, hãy xác nhận "
+                          "lại.",
+                          "The feature was just changed by someone else; this is its current "
+                          "version, confirm again."),
+    "conflict": ("Người khác đã sửa đối tượng này sau khi bạn mở nó.",
+                 "Someone else changed this feature after you opened it."),
+    "conflict_help": ("So sánh hai bản rồi chọn; chưa có gì bị ghi đè.",
+                      "Compare both versions and choose; nothing has been overwritten."),
+    "field": ("Thuộc tính", "Attribute"),
+    "mine": ("Bản của bạn", "Your version"),
+    "theirs": ("Bản trên máy chủ", "Server's version"),
+    "geometry": ("Hình học", "Geometry"),
+    "mine_on_map": ("nét cam trên bản đồ", "orange on the map"),
+    "theirs_on_map": ("nét tím trên bản đồ", "purple on the map"),
+    "keep_mine": ("Giữ bản của tôi", "Keep mine"),
+    "take_theirs": ("Lấy bản trên máy chủ", "Take the server's"),
 }
 
 # The infrastructure report (quyhoach report --topic infrastructure, /reports/infrastructure);

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     pg_database: str = "quyhoach"
     # The pool holds as many connections as requests run at once: a smaller pool closes and
     # reopens backends under load, and a new backend sets PROJ up again on its first transform.
+    # The sync engine and the hot routes' async read pool (gis/adb.py) are each sized so.
     pool_size: int = 10
     pool_max_overflow: int = 10
     pool_timeout_s: float = 5.0  # waiting for a free connection; then a 503

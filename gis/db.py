@@ -35,6 +35,13 @@ def database_url(settings: Settings) -> str:
     return cluster_from(settings).url()
 
 
+def connect_options(settings: Settings, *, admin: bool = False) -> str:
+    """The server settings of every service connection (libpq `options`)."""
+    timeout = settings.admin_statement_timeout_ms if admin else settings.statement_timeout_ms
+    return ("-c jit=off -c plan_cache_mode=force_custom_plan -c TimeZone=Asia/Ho_Chi_Minh "
+            f"-c statement_timeout={max(0, int(timeout))}")
+
+
 def make_engine(settings: Settings, url: str | None = None, *, admin: bool = False,
                 read_only: bool = False) -> Engine:
     """A pooled engine for the service's short spatial queries.
@@ -46,9 +53,7 @@ def make_engine(settings: Settings, url: str | None = None, *, admin: bool = Fal
     A `read_only` engine (a replica) runs every statement on its own, without BEGIN/ROLLBACK.
     There is no pre-ping: a connection the server has closed is replaced at checkout, for free.
     """
-    timeout = settings.admin_statement_timeout_ms if admin else settings.statement_timeout_ms
-    options = ("-c jit=off -c plan_cache_mode=force_custom_plan -c TimeZone=Asia/Ho_Chi_Minh "
-               f"-c statement_timeout={max(0, int(timeout))}")
+    options = connect_options(settings, admin=admin)
     extra: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if read_only else {}
     engine = create_engine(
         sqlalchemy_url(url or database_url(settings)),

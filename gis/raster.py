@@ -7,12 +7,14 @@ sheet, so tiles (rendered by rio-tiler) are transparent there.
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -247,12 +249,25 @@ def empty_tile(size: int = TILE_SIZE) -> bytes:
     return buf.getvalue()
 
 
+_RIO_TILER_IMPORT = threading.Lock()
+
+
+def _rio_tiler() -> tuple[Any, Any]:
+    """rio-tiler's Reader and TileOutsideBounds, imported once.
+
+    rio-tiler (with its STAC and HTTP clients) is only needed to serve a sheet's tiles, so it is
+    imported on the first tile; under a lock, since tiles are served from several threads at
+    once and a second thread could otherwise meet the package half imported.
+    """
+    with _RIO_TILER_IMPORT:
+        from rio_tiler.errors import TileOutsideBounds
+        from rio_tiler.io import Reader
+    return Reader, TileOutsideBounds
+
+
 def tile_png(path: Path, z: int, x: int, y: int, size: int = TILE_SIZE) -> bytes:
     """A Web Mercator XYZ tile of a stored sheet as PNG, transparent outside the sheet."""
-    # rio-tiler (with its STAC and HTTP clients) is only needed to serve a sheet's tiles.
-    from rio_tiler.errors import TileOutsideBounds
-    from rio_tiler.io import Reader
-
+    Reader, TileOutsideBounds = _rio_tiler()
     with _quiet(), Reader(str(path)) as src:
         if not src.tile_exists(x, y, z):
             return empty_tile(size)

@@ -110,6 +110,11 @@ def _statement(name: str, spec: LayerSpec) -> TextClause:
     return text(body.replace("/*table*/", spec.table))
 
 
+def etag_sql(spec: LayerSpec) -> str:
+    """The statement of a feature's ETag (bound `:id`): the rule of a row version, written once."""
+    return _statement("editing.etag.sql", spec).text.strip().rstrip(";")
+
+
 def etag(conn: Connection, spec: LayerSpec, feature_id: int) -> str | None:
     """The strong ETag of a feature's current version, or None when there is no such feature."""
     return conn.execute(_statement("editing.etag.sql", spec), {"id": feature_id}).scalar()
@@ -615,5 +620,8 @@ def form_declaration(lang: str) -> dict[str, Any]:
         out[spec.id] = {"title": spec.title(lang), "geometry": spec.geometry_type,
                         "fields": fields, "statuses": list(spec.values("status")),
                         "history": spec.id in HISTORY_ENTITY,
+                        # the statuses in order, for a layer whose status only moves forward
+                        "steps": list(PLAN_STEPS) if HISTORY_ENTITY.get(spec.id) == "plan"
+                        else None,
                         "pointFromAttributes": bool(spec.catalog.geometry_from)}
     return out

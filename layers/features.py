@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
 
+from gis.adb import Reader
 from gis.srs import DECIMALS, VN2000, WGS84, transformer
+from layers import editing
 from layers.access import visible_columns
 from layers.accounts import User
 from layers.cql2 import Filter
@@ -182,8 +184,9 @@ def _statement(sql: str) -> TextClause:
     return text(sql)
 
 
-def items(conn: Connection, spec: LayerSpec, q: Query) -> tuple[int, int, str]:
-    """(numberMatched, numberReturned, comma-joined features) of one page."""
+def _items_statement(spec: LayerSpec, q: Query, columns: tuple[str, ...]
+                     ) -> tuple[TextClause, dict[str, Any]]:
+    """The statement of one page (numberMatched, numberReturned, joined features) and its values."""
     params: dict[str, Any] = {"limit": q.limit, "offset": q.offset, "out_srid": q.out_srid,
                               "as_of": q.as_of}
     where = where_clause(spec, q, params)
@@ -197,11 +200,17 @@ def items(conn: Connection, spec: LayerSpec, q: Query) -> tuple[int, int, str]:
 WITH src AS NOT MATERIALIZED ({feature_source(spec, q.as_of is not None)})
 SELECT {matched} AS matched,
        count(*) AS returned,
-       coalesce(string_agg({_feature_expr(q, reader_columns(conn, spec, q))}, ',' ORDER BY f.id), '')
+       coalesce(string_agg({_feature_expr(q, columns)}, ',' ORDER BY f.id), '')
          AS features
 FROM (SELECT * FROM src f WHERE {where} ORDER BY f.id LIMIT :limit OFFSET :offset) f
 """
-    row = conn.execute(_statement(sql), params).one()
+    return _statement(sql), params
+
+
+def items(conn: Connection, spec: LayerSpec, q: Query) -> tuple[int, int, str]:
+    """(numberMatched, numberReturned, comma-joined features) of one page."""
+    sql, params = _items_statement(spec, q, reader_columns(conn, spec, q))
+    row = conn.execute(sql, params).one()
     return int(row.matched), int(row.returned), row.features
 
 
@@ -220,6 +229,46 @@ def item(conn: Connection, spec: LayerSpec, feature_id: int, q: Query) -> str | 
     """One feature as a GeoJSON Feature, or None."""
     sql = _item_statement(spec, reader_columns(conn, spec, q), q.out_srid, q.lat_lon)
     return conn.execute(sql, {"fid": feature_id, "out_srid": q.out_srid}).scalar_one_or_none()
+
+
+# --- the hot routes' reads, on an async pool (or a connection the caller holds) ----------------
+
+
+async def reader_columns_async(db: Reader, spec: LayerSpec, q: Query) -> tuple[str, ...]:
+    """`reader_columns` through a Reader (the source's columns are read once per process)."""
+    if spec.id not in _COLUMNS:
+        keys = await db.columns(text(f"SELECT * FROM ({feature_source(spec)}) f LIMIT 0"))
+        _COLUMNS[spec.id] = tuple(k for k in keys if k not in ("id", "geom"))
+    return visible_columns(spec, _COLUMNS[spec.id], q.reader)
+
+
+async def items_async(db: Reader, spec: LayerSpec, q: Query) -> tuple[int, int, bytes]:
+    """(numberMatched, numberReturned, comma-joined features as UTF-8) of one page."""
+    sql, params = _items_statement(spec, q, await reader_columns_async(db, spec, q))
+    row = await db.row(sql, params)
+    assert row is not None
+    return int(row[0]), int(row[1]), row[2]
+
+
+@lru_cache(maxsize=256)
+def _item_etag_statement(spec: LayerSpec, columns: tuple[str, ...], out_srid: int,
+                         lat_lon: bool) -> TextClause:
+    """One feature and its ETag (`layers.editing`'s row version) in one round trip."""
+    feature = _item_statement(spec, columns, out_srid, lat_lon).text
+    # The ETag's SQL is the editing module's own (the rule of a feature's version, once).
+    tag = editing.etag_sql(spec)
+    return text(f"SELECT ({feature}) AS feature, (\n{tag}\n) AS etag")
+
+
+async def item_async(db: Reader, spec: LayerSpec, feature_id: int, q: Query
+                     ) -> tuple[bytes, str] | None:
+    """One feature as a GeoJSON Feature (UTF-8) and its strong ETag, or None."""
+    sql = _item_etag_statement(spec, await reader_columns_async(db, spec, q), q.out_srid,
+                               q.lat_lon)
+    row = await db.row(sql, {"fid": feature_id, "id": feature_id, "out_srid": q.out_srid})
+    if row is None or row[0] is None:
+        return None
+    return row[0], (row[1] or b"").decode()
 
 
 def extent(conn: Connection, spec: LayerSpec) -> dict[str, Any]:

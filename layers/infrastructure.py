@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from core import i18n
 from gis.db import load_sql
+from layers.admin_units import get_unit
 from layers.registry import LAYERS
 from layers.reports import Report, Table
 
@@ -219,8 +220,9 @@ def report_from_stats(stats: dict[str, Any], lang: str = "vi") -> Report:
     date_from = dt.date.fromisoformat(stats["from"])
     date_to = dt.date.fromisoformat(stats["to"])
     end = min(date_to, dt.date.fromisoformat(stats["as_of"])) if stats.get("as_of") else date_to
-    subtitle = [w("subtitle", district=i18n.district_name(stats["district"]),
-                  period=i18n.period_text(date_from, date_to, lang))]
+    subtitle = [i18n.phrase(i18n.PLACE_TITLE_WORDS, "infra_subtitle", lang,
+                            place=i18n.capitalised(i18n.place_label(stats, lang)),
+                            period=i18n.period_text(date_from, date_to, lang))]
     if stats.get("ward"):
         subtitle.append(w("ward_line", ward=stats["ward"]))
     subtitle.append(w("as_of_line", day=i18n.day_text(stats["as_of"], lang))
@@ -241,4 +243,7 @@ def build_infrastructure_report(conn: Connection, district: str, date_from: dt.d
                                 as_of: dt.date | None = None, lang: str = "vi") -> Report:
     """Gather the figures of a period (from infrastructure.sql) into the report's blocks."""
     stats = orjson.loads(infrastructure_stats(conn, district, date_from, date_to, ward, as_of))
+    unit = get_unit(conn, district)
+    if unit is not None and "unit" not in stats:  # the subtitle names a new ward as such
+        stats["unit"] = unit.as_dict()
     return report_from_stats(stats, lang)

@@ -16,9 +16,10 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.engine import Dialect
 
+from gis.adb import Reader
 from gis.srs import VN2000, WEB_MERCATOR
 from layers.cql2 import Filter
 from layers.features import extent, feature_source, grid_area
@@ -116,7 +117,28 @@ def tile(conn: Connection, spec: LayerSpec, z: int, x: int, y: int,
     return int(version or 0), body or b""
 
 
+@lru_cache(maxsize=512)
+def _tile_statement(spec: LayerSpec, full_detail: bool, condition: str = "") -> TextClause:
+    """The tile statement of a layer as a bound-parameter statement, built once."""
+    return text(tile_sql(spec, full_detail, condition))
+
+
+async def tile_async(db: Reader, spec: LayerSpec, z: int, x: int, y: int,
+                     flt: Filter | None = None) -> tuple[int, bytes]:
+    """`tile` through a Reader: (layer version, MVT bytes), zero bytes for an empty area."""
+    sql = _tile_statement(spec, z >= FULL_DETAIL_ZOOM, flt.sql if flt else "")
+    row = await db.row(sql, tile_params(spec, z, x, y) | (flt.params if flt else {}))
+    version, body = row if row is not None else (0, b"")
+    return int(version or 0), body or b""
+
+
 _STATE_SQL = text("SELECT version, changed_at FROM layer_versions WHERE layer = :l")
+
+
+async def version_async(db: Reader, spec: LayerSpec) -> int:
+    """`version` through a Reader."""
+    row = await db.row(_STATE_SQL, {"l": spec.id})
+    return int(row[0]) if row is not None else 0
 
 
 def _state(conn: Connection, spec: LayerSpec) -> tuple[int, dt.datetime | None]:

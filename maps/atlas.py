@@ -49,11 +49,12 @@ class Atlas:
 
 
 def unit_name(content: ExportContent) -> str:
-    """The unit an atlas covers, as a reader names it."""
-    district = i18n.district_name(content.district)
+    """The unit an atlas covers, as a reader names it (a new ward by its own name and period)."""
+    place = content.place()
     if content.ward:
-        return i18n.phrase(WORDS, "unit_ward", content.lang, name=content.ward, district=district)
-    return i18n.phrase(WORDS, "unit_district", content.lang, name=district)
+        return i18n.phrase(i18n.PLACE_TITLE_WORDS, "atlas_ward", content.lang, ward=content.ward,
+                           place=place)
+    return place
 
 
 def grid_cells(area: Box, cell_w: float, cell_h: float) -> list[Box]:

@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from core import i18n
 from core.i18n import html_text, script_json
 from core.settings import Settings
+from layers.editing import form_declaration
 from layers.queries import layer_versions, map_extent
 from layers.registry import LAYERS
 from layers.units import DEFAULT_DISTRICT, FALLBACK_PERIOD
@@ -56,6 +57,8 @@ STATIC_FILES: dict[str, Path] = {
     "lib/redoc/redoc.standalone.js": NODE_MODULES / "redoc/bundles/redoc.standalone.js",
     "lib/geodesic/geographiclib-geodesic.min.js":
         NODE_MODULES / "geographiclib-geodesic/geographiclib-geodesic.min.js",
+    "lib/geoman/leaflet-geoman.min.js":
+        NODE_MODULES / "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js",
 }
 # URL prefix under /static -> a directory whose files it serves (images and fonts the CSS loads).
 STATIC_DIRS: dict[str, Path] = {
@@ -88,10 +91,13 @@ PAGE_JS = (
     ("geodesic", "lib/geodesic/geographiclib-geodesic.min.js"),
     ("quyhoach_tools", "maps/quyhoach-tools.js"),
     ("quyhoach_units", "maps/quyhoach-units.js"),
+    ("geoman", "lib/geoman/leaflet-geoman.min.js"),
+    ("quyhoach_edit", "maps/quyhoach-edit.js"),
 )
 PAGE_CSS = (("quyhoach_map_css", "maps/quyhoach-map.css"),
             ("quyhoach_export_css", "maps/quyhoach-export.css"),
-            ("quyhoach_asof_css", "maps/quyhoach-asof.css"))
+            ("quyhoach_asof_css", "maps/quyhoach-asof.css"),
+            ("quyhoach_edit_css", "maps/quyhoach-edit.css"))
 
 HANOI_CENTER = (21.0285, 105.8542)
 # Layers with more rows than this (the planner's estimate) are drawn from vector tiles when the
@@ -290,6 +296,7 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
         tiled = layer_id in tiled_layers
         layer_configs.append({
             "id": layer_id, "title": spec.title(lang), "geometry": spec.geometry_type,
+            "theme": spec.catalog.map.theme,
             "minZoom": spec.min_zoom, "source": "tiles" if tiled else "geojson",
             "z": styles.PANE_Z_BASE + z,
             "tiles": base_url + TILE_URL.format(layer=layer_id, version=versions[layer_id])
@@ -328,7 +335,12 @@ def build_map(conn: Connection, settings: Settings, view: MapView, *, base_url: 
         "styles": styles.js_styles(),
         "i18n": _page_strings(lang),
         "search": {key: i18n.pick(pair, lang) for key, pair in i18n.SEARCH_WORDS.items()},
+        "layout": {key: i18n.pick(pair, lang) for key, pair in i18n.MAP_LAYOUT_WORDS.items()},
         "units": units_config,
+        # The same for every reader: the script shows the editing tools once /me names an editor.
+        "edit": {"forms": form_declaration(lang), "me": base_url + "/me",
+                 "items": base_url + "/collections/{layer}/items",
+                 "words": {k: i18n.pick(v, lang) for k, v in i18n.EDIT_WORDS.items()}},
     }
     fmap.add_child(ClearanceMapApp(
         groups, config, legend_html(styles.MAP_LAYERS, lang), summary_html(view, place), base_url))

@@ -1,7 +1,9 @@
 """The clearance dashboard page: its frame, words and settings; its script draws the figures.
 
 The page holds no figure: maps/static/dashboard.js reads /stats/clearance for the district,
-ward, period and day chosen, and draws the cards, the charts and the project table.
+ward, period and day chosen, and draws the cards, the charts and the project table; then
+/stats/infrastructure for the programme's figures (lit alleys, surfaced streets, public
+facilities, permits, green area) against their targets.
 """
 
 from __future__ import annotations
@@ -22,6 +24,19 @@ from maps.build import MAPS_DIR
 
 STATUSES = LAYERS["projects"].values("status")
 FUNDINGS = LAYERS["projects"].values("funding")
+FACILITY_KINDS = LAYERS["public_facilities"].values("kind")
+
+
+def infrastructure_words(lang: str) -> dict[str, Any]:
+    """The infrastructure section's words: its own, the targets' and the facilities' kinds."""
+    infra = i18n.INFRA_WORDS
+    return {
+        "words": {k: i18n.pick(v, lang) for k, v in i18n.DASHBOARD_INFRA_WORDS.items()},
+        "indicators": {k[2:]: i18n.pick(v, lang) for k, v in infra.items() if k.startswith("t_")},
+        "bounds": {k: i18n.pick(infra[k], lang) for k in ("bound_min", "bound_max", "bound_range")},
+        "kinds": {k: LAYERS["public_facilities"].value_label("kind", k, lang)
+                  for k in FACILITY_KINDS},
+    }
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ def render_dashboard(view: DashboardView, wards: dict[str, list[str]], base_url:
         "status": {k: LAYERS["projects"].value_label("status", k, lang) for k in STATUSES},
         "funding": {k: LAYERS["projects"].value_label("funding", k, lang) for k in FUNDINGS},
         "colors": styles.chart_colors(),
+        "infra": infrastructure_words(lang),
         "unit": view.unit.id if view.unit is not None and units else None,
         "units": units,
         "title": title,
@@ -78,5 +94,6 @@ def render_dashboard(view: DashboardView, wards: dict[str, list[str]], base_url:
         lang=lang, base=base_url,
         title=title,
         words=words, units=units,
+        infra={k: i18n.pick(v, lang) for k, v in i18n.DASHBOARD_INFRA_WORDS.items()},
         config=i18n.script_json(config),
     )

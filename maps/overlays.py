@@ -29,7 +29,8 @@ class PlanOverlays(MacroElement):
 .qh-plans-title { font-weight: 700; margin-bottom: 3px; }
 .qh-plans-row { margin: 3px 0; }
 .qh-plans-row.qh-off { display: none; }
-.qh-plans-row label { display: block; font-size: 11px; max-height: 2.8em; overflow: hidden; }
+.qh-plans-row label { display: block; font-size: 11px; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
 .qh-plans-row input[type=range] { width: 100%; margin: 0; }
 .qh-plans-legend { display: flex; flex-wrap: wrap; gap: 1px 8px; margin-top: 4px; }
 .qh-plans-legend span { display: inline-flex; align-items: center; gap: 3px; white-space: nowrap; }
@@ -59,6 +60,14 @@ class PlanOverlays(MacroElement):
 {%- endfor %}
   };
   var opacity = {}, zones = {}, rows = {}, marker = null;
+  // The layer control groups the sheets under planning, lists only those in view and names
+  // each in full on hover (quyhoach-map.js reads these).
+  cfg.plans.forEach(function (p) {
+    var layer = layers[p.id];
+    layer.qhTheme = "planning";
+    layer.qhBounds = L.latLngBounds(p.bounds);
+    layer.qhTitle = p.title;
+  });
   // Every word of a plan or a zone goes into the page as text, never as markup.
   function el(tag, cls, text, parent) {
     var e = document.createElement(tag);
@@ -214,13 +223,13 @@ class PlanOverlays(MacroElement):
       note(W.red_line + ": " + d.red_line.road + " (" + F.number(d.red_line.distance_m, 1, cfg.lang) + " m)");
     }
   }
-  // Captured on the container: layers whose popups stop the click still let the lookup run.
-  map.getContainer().addEventListener("click", function (ev) {
-    if (!active().length || (map.dragging && map.dragging.moved())) { return; }
-    if (ev.target.closest && ev.target.closest(".leaflet-control-container, .leaflet-popup")) {
-      return;
-    }
-    var latlng = map.mouseEventToLatLng(ev);
+  function hide() {
+    info.hidden = true;
+    if (marker) { map.removeLayer(marker); marker = null; }
+  }
+  // The map's one click handler (quyhoach-map.js) asks here when a plan is on: the planned land
+  // use at the point goes into the panel, with what else lies there as links (`others`).
+  function lookup(latlng, others) {
     var url = cfg.base + "/plans/lookup?lon=" + latlng.lng.toFixed(7) + "&lat=" +
       latlng.lat.toFixed(7) + "&lang=" + cfg.lang;
     if (marker) { map.removeLayer(marker); }
@@ -231,15 +240,18 @@ class PlanOverlays(MacroElement):
       .catch(function () { info.textContent = W.failed; })
       .then(function () {
         info.hidden = false;
+        var qh = window.quyhoach;
+        if (others && others.length && qh && qh.alsoHere) { qh.alsoHere(info, others, hide); }
         var close = info.querySelector("button");
-        if (close) {
-          close.addEventListener("click", function () {
-            info.hidden = true;
-            if (marker) { map.removeLayer(marker); marker = null; }
-          });
-        }
+        if (close) { close.addEventListener("click", hide); }
       });
-  }, true);
+  }
+  if (window.quyhoach) {
+    window.quyhoach.plans = {
+      active: function () { return active().length > 0; }, lookup: lookup, hide: hide,
+      title: W.here,
+    };
+  }
 })();
 {% endmacro %}
 """)
@@ -255,8 +267,10 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
     """Add each zoning plan as an overlay with an opacity slider, and a click-to-lookup panel.
 
     Raster plans are tile layers on /plans/{id}/tiles; vector plans fetch their zones from the
-    plan_zones collection when first switched on. A click on the map, while a plan is on, asks
-    /plans/lookup and shows the planned land use in a panel (other layers keep their popups).
+    plan_zones collection when first switched on. The layer control lists a sheet only while it
+    lies in view. A click on the map, while a plan is on, asks /plans/lookup and shows the
+    planned land use in a panel, unless a more specific feature lies there (its popup opens
+    instead, the plan one link away).
     """
     plan_features = orjson.loads(list_plans(conn))["features"]
     if not plan_features:
@@ -274,10 +288,10 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
         coords = [c for poly in feature["geometry"]["coordinates"] for ring in poly for c in ring]
         lons, lats = [c[0] for c in coords], [c[1] for c in coords]
         bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
-        name = p["name"]
-        short = name if len(name) <= 90 else f"{name[:42]}…{name[-44:]}"
+        # The full name: the layer control cuts it to its width and shows it whole on hover.
+        full = f"QH 1/{p['scale']} · {p['name']}"
         # Leaflet writes layer names and attributions as HTML: the plan's words go in as text.
-        title = html_text(f"QH 1/{p['scale']} · {short}")
+        title = html_text(full)
         if p["kind"] == "raster":
             layer = folium.TileLayer(
                 tiles=f"{base}/plans/{plan_id}/tiles/{{z}}/{{x}}/{{y}}.png", name=title,
@@ -287,7 +301,7 @@ def add_plan_overlays(fmap: folium.Map, conn: Connection, settings: Settings, la
             layer = folium.FeatureGroup(name=title, overlay=True, control=True, show=False)
         layer.add_to(fmap)
         layers.append((plan_id, layer.get_name()))
-        plans_cfg.append({"id": plan_id, "kind": p["kind"], "name": p["name"],
+        plans_cfg.append({"id": plan_id, "kind": p["kind"], "name": p["name"], "title": full,
                           "decision": p["decision"], "bounds": bounds})
     config = {"base": base, "lang": lang, "words": words, "plans": plans_cfg,
               "legend": legend(lang)}

@@ -100,8 +100,11 @@ class Sketch:
     title: str
 
 
-def sketch(fig: Figure, lang: str) -> Sketch:
-    """Lay out the figure 1000 units wide, north up, with room for the legend and the arrow."""
+def sketch(fig: Figure, lang: str, place: str | None = None) -> Sketch:
+    """Lay out the figure 1000 units wide, north up, with room for the legend and the arrow.
+
+    `place` names the figure's unit for its period (i18n.place_label); default: its district.
+    """
     rings = [r for _, rs, _ in fig.wards for r in rs]
     xs = [x for r in rings for x, _ in r]
     ys = [y for r in rings for _, y in r]
@@ -124,7 +127,8 @@ def sketch(fig: Figure, lang: str) -> Sketch:
         [(color, LAYERS["projects"].value_label("status", status, lang))
          for status, color in style.colors.items() if status in present],
         float(scale_m), scale_m * k,
-        i18n.report_word("figure_title", lang, district=i18n.district_name(fig.district)))
+        i18n.phrase(i18n.PLACE_TITLE_WORDS, "report_figure", lang, place=place or i18n.phrase(
+            i18n.UNIT_WORDS, "district", lang, name=i18n.district_name(fig.district))))
 
 
 def _scale_label(sk: Sketch, lang: str) -> str:
@@ -189,11 +193,12 @@ def _rgb(color: str) -> tuple[int, int, int]:
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
-def render_png(fig: Figure, width_px: int = 1400, lang: str = "vi") -> bytes:
+def render_png(fig: Figure, width_px: int = 1400, lang: str = "vi",
+               place: str | None = None) -> bytes:
     """The map figure as a PNG (for spreadsheets and Markdown), drawn at twice the size."""
     from PIL import Image, ImageDraw, ImageFont
 
-    sk = sketch(fig, lang)
+    sk = sketch(fig, lang, place)
     regular, bold = font_files()
     ss = 2
     k = width_px * ss / sk.width
@@ -447,7 +452,7 @@ def render_pdf(report: Report) -> bytes:
             return ([_pdf_table(body, lang, widths, st), Spacer(1, 2 * mm)],
                     partial(_pdf_table, body, lang, widths, st, 3))
         if kind == "figure" and report.figure is not None:
-            sk = sketch(report.figure, lang)
+            sk = sketch(report.figure, lang, i18n.place_label(report.stats, lang))
             caption = Paragraph(_markup(body), st["caption"])
             room = frame_h - 30 * mm  # the heading and the caption share the page
             w = min(width, room * sk.width / sk.height)
@@ -604,9 +609,9 @@ def render_xlsx(report: Report) -> bytes:
             sheet.column_dimensions[get_column_letter(col)].width = 20
     if report.figure is not None:
         mp = wb.create_sheet(w("sheet_map"))
-        mp.append([sketch(report.figure, lang).title])
+        mp.append([sketch(report.figure, lang, i18n.place_label(report.stats, lang)).title])
         mp["A1"].font = Font(bold=True, size=12)
-        mp.add_image(XLImage(io.BytesIO(render_png(report.figure, 900, lang))), "A3")
+        mp.add_image(XLImage(io.BytesIO(render_png(report.figure, 900, lang, i18n.place_label(report.stats, lang)))), "A3")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -654,7 +659,8 @@ def write_report(conn: Connection, district: str, date_from: dt.date, date_to: d
         figure = None
         if report.figure is not None:
             figure = out.with_suffix(".png")
-            figure.write_bytes(render_png(report.figure, lang=lang))
+            figure.write_bytes(render_png(report.figure, lang=lang,
+                                          place=i18n.place_label(report.stats, lang)))
         out.write_text(render_markdown(report, figure.name if figure else None), encoding="utf-8")
         return None, out
     path = out or Path(f"{report.file_stem}.{fmt}")

@@ -144,6 +144,7 @@ def test_dxf_plan_zones_are_labelled_where_they_fit(context, live_server) -> Non
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{live_server}/map?district=hai-ba-trung&center=21.0025,105.8562&zoom=17"
               "&layers=wards")
+    page.locator(".qh-layers > .qh-fold-toggle").click()  # the layer control opens folded below 1500 px
     page.wait_for_selector(".leaflet-control-layers-overlays")
     overlay = page.locator(".leaflet-control-layers-overlays label", has_text="bản vẽ số (vector)")
     overlay.locator("input").check()

@@ -185,6 +185,7 @@ def test_parcels_come_as_vector_tiles_from_zoom_14(open_map, clickable_project) 
 def test_layer_control_toggles_and_link_keeps_the_view(open_map) -> None:
     m = open_map({"layers": "wards"})
     assert m.state("projects")["status"] == "idle"
+    m.page.locator(".qh-layers > .qh-fold-toggle").click()  # the layer control opens folded below 1500 px
     m.page.get_by_role("checkbox", name="Dự án giải phóng mặt bằng").check()
     m.page.wait_for_function("() => quyhoach.state.layers.projects.status === 'loaded'")
     assert m.page.locator("path.qh-projects").count() == m.state("projects")["drawn"] > 0

@@ -30,6 +30,7 @@ def _open(browser, live_server, params, locale="vi-VN"):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{live_server}/map?{urlencode(params)}")
     page.wait_for_function(READY, timeout=20_000)
+    page.locator(".qh-tools > .qh-fold-toggle").click()  # the tools open folded to a button
     return ctx, page, errors
 
 

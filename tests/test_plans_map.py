@@ -63,6 +63,7 @@ def test_switch_on_slide_opacity_and_click_for_the_land_use(
             and r.url.endswith(".png") else None)
     page.goto(f"{live_server}/map?district=hai-ba-trung&center=21.0025,105.8562&zoom=16"
               "&layers=wards")
+    page.locator(".qh-layers > .qh-fold-toggle").click()  # the layer control opens folded below 1500 px
     page.wait_for_selector(".leaflet-control-layers-overlays")
     panel = page.locator(".qh-plans-control")
     assert not panel.is_visible()

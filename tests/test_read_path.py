@@ -99,6 +99,31 @@ def test_read_routes_read_from_the_read_database(replica_client, database_url,
     assert "spatial" in extent
 
 
+def test_the_hot_routes_read_on_the_event_loop_from_the_read_database(
+        replica_client, database_url, empty_primary) -> None:
+    app = replica_client.app
+    checkouts: list[object] = []
+
+    def checkout(*args: object) -> None:
+        checkouts.append(args)
+
+    event.listen(app.state.engine, "checkout", checkout)
+    event.listen(app.state.read_engine, "checkout", checkout)
+    try:
+        page = replica_client.get("/collections/parcels/items", params={"limit": 2})
+        assert page.json()["numberReturned"] == 2
+        fid = page.json()["features"][0]["id"]
+        assert replica_client.get(f"/collections/parcels/items/{fid}").status_code == 200
+    finally:
+        event.remove(app.state.engine, "checkout", checkout)
+        event.remove(app.state.read_engine, "checkout", checkout)
+    assert checkouts == []  # neither sync pool: the async read pool answered
+    read_db = libpq_url(database_url).rpartition("/")[2]
+    assert read_db != libpq_url(empty_primary).rpartition("/")[2]
+    assert app.state.read_db._idle
+    assert {c.info.dbname for c in app.state.read_db._idle} == {read_db}
+
+
 def test_writes_go_to_the_primary(replica_client, database_url, empty_primary) -> None:
     plans_read_before = _count(database_url, "plans")
     primary = make_engine(Settings(database_url=empty_primary), empty_primary)

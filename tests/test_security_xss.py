@@ -180,6 +180,7 @@ def test_payloads_are_literal_text_in_the_map_and_never_run(browser, live_server
         for name, _ in hostile_plans:
             assert any(name in t for t in texts), (name, texts)
         # Switching the plans on shows their decisions as the attribution and in the panel.
+        page.locator(".qh-layers > .qh-fold-toggle").click()  # folded below 1500 px wide
         for name, _ in hostile_plans:
             labels.filter(has_text=name).first.locator("input").check()
         page.wait_for_selector(".qh-plans-row:not(.qh-off)")

@@ -291,6 +291,7 @@ def test_unit_picker_on_the_map_and_the_dashboard(browser, live_server) -> None:
         assert picker.input_value() == "long-bien"
         # the former boundaries: off at opening, drawn when switched on
         assert page.evaluate("quyhoach.units.former.status") == "idle"
+        page.locator(".qh-layers > .qh-fold-toggle").click()  # the layer control opens folded below 1500 px
         page.locator(".leaflet-control-layers-overlays label",
                      has_text="Ranh giới hành chính cũ").locator("input").check()
         page.wait_for_function("() => quyhoach.units.former.status === 'loaded'")

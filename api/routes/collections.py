@@ -8,12 +8,22 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from api import params as P
 from api.auth import CurrentUser
-from api.deps import LangDep, LayerDep, ReadConnDep, SettingsDep, public_base
+from api.deps import (
+    LangDep,
+    LayerDep,
+    ReadConnDep,
+    ReaderDep,
+    SettingsDep,
+    public_base,
+    read_conn,
+)
 from api.routes import downloads
 from core.errors import InvalidParameterError, NotFoundError
+from core.settings import Settings
 from gis.srs import VN2000, crs_uri, supported_crs_uris
 from layers import access, cql2, editing, features
 from layers.registry import LAYERS, LayerSpec
@@ -127,10 +137,10 @@ def _link(base_path: str, qs: dict[str, str], rel: str, offset: int | None = Non
 @router.get("/collections/{collection_id}/items", summary="Features of a layer",
             responses={200: {"content": {GEOJSON: {}}, "description": "A FeatureCollection."},
                        **ERRORS})
-def items(
+async def items(
     request: Request,
     spec: LayerDep,
-    conn: ReadConnDep,
+    db: ReaderDep,
     settings: SettingsDep,
     user: CurrentUser,
     lang: LangDep,
@@ -162,8 +172,8 @@ def items(
     )
     fmt = downloads.requested_format(request.query_params.get("f"), request.headers.get("accept"))
     if fmt != "geojson":
-        return downloads.download(conn, spec, q, fmt, crs, settings, lang)
-    matched, returned, feats = features.items(conn, spec, q)
+        return await run_in_threadpool(_download, request, spec, q, fmt, crs, settings, lang)
+    matched, returned, feats = await features.items_async(db, spec, q)
     qs = {k: v for k, v in request.query_params.items() if k != "offset"}
     base = f"{public_base(request)}/collections/{spec.id}"
     path = f"{base}/items"
@@ -177,16 +187,22 @@ def items(
         "type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,
         "links": links,
     })
-    body = head[:-1] + b',"features":[' + feats.encode() + b"]}"
+    body = b"".join((head[:-1], b',"features":[', feats, b"]}"))
     return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs_uri(srid)}>"})
+
+
+def _download(request: Request, spec: LayerSpec, q: features.Query, fmt: str, crs: str | None,
+              settings: Settings, lang: str) -> Response:
+    with read_conn(request) as conn:
+        return downloads.download(conn, spec, q, fmt, crs, settings, lang)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature",
             responses={200: {"content": {GEOJSON: {}}, "description": "A Feature."}, **ERRORS})
-def feature(
+async def feature(
     request: Request,
     spec: LayerDep,
-    conn: ReadConnDep,
+    db: ReaderDep,
     user: CurrentUser,
     feature_id: str,
     crs: str | None = Query(None, description="CRS of the response geometry (CRS84 by default)."),
@@ -201,15 +217,15 @@ def feature(
             raise InvalidParameterError(
                 f"Số hiệu đối tượng '{feature_id}' vượt quá {P.INT32_MAX}.",
                 f"The feature id '{feature_id}' is beyond {P.INT32_MAX}.")
-        found = features.item(conn, spec, fid, features.Query(out_srid=srid, lat_lon=lat_lon,
-                                                                    reader=user))
+        found = await features.item_async(db, spec, fid, features.Query(
+            out_srid=srid, lat_lon=lat_lon, reader=user))
     if found is None:
         raise NotFoundError(
             f"Không có đối tượng '{feature_id}' trong lớp {spec.id}.",
             f"No feature '{feature_id}' in collection {spec.id}.",
         )
     # The row version (a write anywhere changes it) names what this answer shows.
-    tag = editing.etag(conn, spec, fid) or ""
+    body, tag = found
     if editing.etag_matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers={"ETag": tag})
     base = f"{public_base(request)}/collections/{spec.id}"
@@ -217,6 +233,5 @@ def feature(
         {"rel": "self", "type": GEOJSON, "href": f"{base}/items/{feature_id}"},
         {"rel": "collection", "type": JSON, "href": base},
     ])
-    body = found[:-1] + ',"links":' + links.decode() + "}"
-    return Response(body.encode(), media_type=GEOJSON,
+    return Response(b"".join((body[:-1], b',"links":', links, b"}")), media_type=GEOJSON,
                     headers={"Content-Crs": f"<{crs_uri(srid)}>", "ETag": tag})

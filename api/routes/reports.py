@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from api.deps import LangDep, Period, PeriodDep, Place, PlaceDep, public_base
 from api.limits import BUSY, RenderPoolDep, WatchedReadConnDep
 from api.routes.collections import ERRORS
+from core import i18n
 from core.errors import InvalidParameterError
 from layers.infrastructure import build_infrastructure_report, infrastructure_stats
 from layers.queries import clearance_stats
@@ -68,7 +69,7 @@ def _rendered(conn: Connection, rp: ReportParams, lang: str, fmt: str) -> tuple[
 def _map_png(conn: Connection, rp: ReportParams, lang: str) -> bytes:
     report = _report(conn, rp, lang, with_figure=True)
     assert report.figure is not None
-    return R.render_png(report.figure, lang=lang)
+    return R.render_png(report.figure, lang=lang, place=i18n.place_label(report.stats, lang))
 
 
 @router.get("/reports/clearance", summary="Semi-annual clearance report", responses={

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import LangDep, LayerDep, ReadConnDep, public_base
+from api.deps import LangDep, LayerDep, ReadConnDep, ReaderDep, public_base
 from api.params import etag_matches, whole_number
 from api.routes.collections import ERRORS
 from core.errors import InvalidParameterError, NotFoundError
@@ -141,7 +141,7 @@ def _int(value: str, name: str) -> int:
 @router.get("/collections/{collection_id}/tiles/WebMercatorQuad/{tile_matrix}/{tile_row}/{tile_col}",
             summary="A vector tile (z/y/x)",
             responses={200: {"content": {MVT: {}}, "description": "A Mapbox Vector Tile."}, **ERRORS})
-def vector_tile(request: Request, spec: LayerDep, conn: ReadConnDep, tile_matrix: str, tile_row: str,
+async def vector_tile(request: Request, spec: LayerDep, db: ReaderDep, tile_matrix: str, tile_row: str,
                 tile_col: str,
                 filter_: str | None = Query(None, alias="filter", description="CQL2 filter of the features drawn (as on /items)."),
                 filter_lang: str | None = Query(None, alias="filter-lang", description="cql2-text (default) or cql2-json."),
@@ -156,11 +156,11 @@ def vector_tile(request: Request, spec: LayerDep, conn: ReadConnDep, tile_matrix
         )
     inm = request.headers.get("if-none-match")
     if inm:
-        version = tiles.version(conn, spec)
+        version = await tiles.version_async(db, spec)
         etag = _etag(spec, version, z, y, x, flt)
         if etag_matches(inm, etag):
             return Response(status_code=304, headers=_cache_headers(request, version, etag))
-    version, body = tiles.tile(conn, spec, z, x, y, flt)
+    version, body = await tiles.tile_async(db, spec, z, x, y, flt)
     etag = _etag(spec, version, z, y, x, flt)
     return Response(body, media_type=MVT, headers=_cache_headers(request, version, etag))
 

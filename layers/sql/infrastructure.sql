@@ -1,9 +1,10 @@
--- Infrastructure figures of a district (optionally one ward) over a period [:date_from, :date_to],
+-- Infrastructure figures of an administrative unit (:district, an admin_units id, or the ward
+-- :ward of district :district) over a period [:date_from, :date_to],
 -- as one JSON document: the figures a district's programme tracks, and its targets beside them.
 -- The state on a day comes from each feature's dates; with :as_of the period ends on that day
 -- at the latest (before the period starts every figure is zero). Definitions:
---   a feature belongs to the ward whose polygon holds its point on surface (the wards of
---   :district), whatever its district and ward attributes say;
+--   a feature belongs to the unit's part (a ward) whose polygon holds its point on surface,
+--   whatever its district and ward attributes say;
 --   streets and alleys surfaced by the end: asphalt or concrete, surfaced on or before the end
 --   (no date: surfaced before the records); until then an alley counts as earth;
 --   an alley (kind alley) is lit by the end when lit and lit on or before it (no date: before
@@ -24,9 +25,19 @@ WITH d AS (
   SELECT CAST(:date_from AS date) AS lo,
          least(CAST(:date_to AS date), coalesce(CAST(:as_of AS date), 'infinity'::date)) AS hi
 ),
+u AS (
+  SELECT a.id, a.name, a.geom FROM admin_units a
+  WHERE a.id = admin_unit_id(CAST(:district AS text), CAST(:ward AS text))
+),
+-- The unit's parts valid in the period (an old district's wards), or the unit alone.
 wd AS (
-  SELECT w.name, w.geom FROM wards w
-  WHERE w.district = :district AND (CAST(:ward AS text) IS NULL OR w.name = CAST(:ward AS text))
+  SELECT c.name, c.geom FROM admin_units c, u, d
+  WHERE c.parent_id = u.id AND c.valid_from <= d.hi AND (c.valid_to IS NULL OR c.valid_to >= d.lo)
+  UNION ALL
+  SELECT u.name, u.geom FROM u
+  WHERE NOT EXISTS (SELECT 1 FROM admin_units c, d
+                    WHERE c.parent_id = u.id AND c.valid_from <= d.hi
+                      AND (c.valid_to IS NULL OR c.valid_to >= d.lo))
 ),
 al AS (
   SELECT a.kind, a.width_m, a.surface, a.lamps, a.length_m, wd.name AS unit,

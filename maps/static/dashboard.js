@@ -1,6 +1,7 @@
 /* The clearance dashboard: reads /stats/clearance for the chosen district, ward, period and day,
  * and draws the cumulative progress by month, the results by ward and by funding (Chart.js) and
- * a sortable, filterable table of the projects with links to each on the map. */
+ * a sortable, filterable table of the projects with links to each on the map; and reads
+ * /stats/infrastructure for the programme's figures beside their targets. */
 (function () {
   'use strict';
 
@@ -346,12 +347,143 @@
       return b;
     }
 
+    // ---------------------------------------------------------------- infrastructure
+    // The programme's figures (/stats/infrastructure, the SQL of the infrastructure report)
+    // beside their targets, for the same place, period and day.
+    var I = cfg.infra, IW = I.words, infraController = null;
+    var PERCENT = { permit_rate_pct: 1, violations_controlled_pct: 1, alleys_lit_pct: 1 };
+    var HECTARES = { green_water_added_ha: 1 };
+
+    function indicatorValue(indicator, value) {
+      if (value == null) { return ''; }
+      if (PERCENT[indicator]) { return F.percent(value, lang); }
+      if (HECTARES[indicator]) { return F.hectares(value, lang); }
+      return F.count(value, lang);
+    }
+    function bound(t) {
+      var lo = indicatorValue(t.indicator, t.min), hi = indicatorValue(t.indicator, t.max);
+      if (lo && hi) { return fill(I.bounds.bound_range, { min: lo, max: hi }); }
+      return lo ? fill(I.bounds.bound_min, { min: lo }) : fill(I.bounds.bound_max, { max: hi });
+    }
+    function indicatorText(t) {
+      var width = t.param == null ? '' : F.number(t.param, 1, lang);
+      return fill(I.indicators[t.indicator] || t.indicator, { ward: t.ward || '', width: width });
+    }
+    function infraCard(key, value, detail, target) {
+      var card = document.querySelector('[data-infra="' + key + '"]');
+      card.querySelector('[data-value]').textContent = value;
+      card.querySelector('[data-detail]').textContent = detail || '';
+      var line = card.querySelector('[data-target]');
+      if (!line) { return; }
+      line.textContent = '';
+      line.className = 'qd-target';
+      if (target) {
+        line.textContent = fill(IW.target, { bound: bound(target) }) + ' — ' +
+          (target.met ? IW.met : IW.not_met);
+        line.classList.add(target.met ? 'qd-met' : 'qd-not-met');
+      }
+    }
+    function targetOf(s, indicator) {
+      return (s.targets || []).filter(function (t) { return t.indicator === indicator && !t.ward; })[0];
+    }
+
+    function drawInfra(s) {
+      var rows = s.lighting || [];
+      var all = rows.filter(function (r) { return r.min_width_m == null; })[0] || rows[0] || {};
+      infraCard('lit', F.number(all.lit_km, 2, lang) + ' km', fill(IW.lit_detail, {
+        lamps: F.count(all.lamps, lang), unlit: F.number(all.unlit_km, 2, lang) }));
+      // The width classes the programme measures: lit km and lamps of alleys at least W m wide.
+      document.querySelector('[data-infra="lit"] [data-widths]').textContent = rows.filter(function (r) {
+        return r.min_width_m != null;
+      }).map(function (r) {
+        return fill(IW.width_min, { width: F.number(r.min_width_m, 1, lang) }) + ': ' +
+          F.number(r.lit_km, 2, lang) + ' km, ' + F.count(r.lamps, lang) + ' ' + IW.lamps;
+      }).join('; ');
+      var roads = {};
+      (s.roads || []).forEach(function (r) { roads[r.surface] = r; });
+      ['asphalt', 'concrete'].forEach(function (k) {
+        var r = roads[k] || {};
+        infraCard(k, F.count(r.count, lang), fill(IW.in_period, { n: F.count(r.in_period, lang) }) +
+                  ' · ' + F.number(r.km, 2, lang) + ' km');
+      });
+      var total = (s.permits && s.permits.total) || {};
+      infraCard('permits', F.percent(total.permit_rate_pct, lang), fill(IW.permit_detail, {
+        permitted: F.count(total.permitted, lang), constructions: F.count(total.constructions, lang),
+      }), targetOf(s, 'permit_rate_pct'));
+      infraCard('violations', F.percent(total.controlled_pct, lang), fill(IW.violations_detail, {
+        controlled: F.count(total.controlled, lang), violations: F.count(total.violations, lang),
+      }), targetOf(s, 'violations_controlled_pct'));
+      var g = s.green || {};
+      infraCard('green', F.hectares(g.added_ha, lang), fill(IW.green_detail, {
+        green: F.hectares(g.added_green_ha, lang), water: F.hectares(g.added_water_ha, lang),
+      }), targetOf(s, 'green_water_added_ha'));
+
+      var body = document.querySelector('#qd-public tbody');
+      body.textContent = '';
+      var sums = [0, 0, 0];
+      ((s.public_facilities || {}).by_kind || []).forEach(function (k) {
+        var tr = body.insertRow();
+        tr.dataset.kind = k.kind;
+        cell(tr, I.kinds[k.kind] || k.kind);
+        [k['new'], k.renovation, k.national_standard].forEach(function (v, i) {
+          sums[i] += Number(v) || 0;
+          cell(tr, F.count(v, lang), 'qd-num');
+        });
+      });
+      var foot = body.insertRow();
+      foot.className = 'qd-total';
+      cell(foot, IW.total);
+      sums.forEach(function (v) { cell(foot, F.count(v, lang), 'qd-num'); });
+
+      var targets = document.querySelector('#qd-targets tbody');
+      targets.textContent = '';
+      (s.targets || []).forEach(function (t) {
+        var tr = targets.insertRow();
+        tr.dataset.indicator = t.indicator;
+        cell(tr, indicatorText(t));
+        cell(tr, bound(t));
+        cell(tr, indicatorValue(t.indicator, t.actual), 'qd-num');
+        cell(tr, t.met == null ? '' : t.met ? IW.met : IW.not_met, t.met ? 'qd-met' : 'qd-not-met');
+      });
+      if (!(s.targets || []).length) { cell(targets.insertRow(), IW.no_targets).colSpan = 4; }
+    }
+
+    function loadInfra() {
+      var infraStatus = $('qd-infra-status');
+      $('qd-infra-report').href = cfg.base + '/reports/infrastructure?' +
+        params({ format: 'pdf', lang: lang }).toString();
+      if (infraController) { infraController.abort(); }
+      var mine = infraController = new AbortController();
+      D.state.infraStatus = 'loading';
+      fetch(cfg.base + '/stats/infrastructure?' + params().toString(),
+            { signal: mine.signal, headers: { Accept: 'application/json' } })
+        .then(function (r) {
+          if (!r.ok) { throw new Error(String(r.status)); }
+          return r.json();
+        })
+        .then(function (s) {
+          if (mine !== infraController) { return; }
+          infraController = null;
+          D.state.infra = s;
+          drawInfra(s);
+          infraStatus.hidden = true;
+          D.state.infraStatus = 'loaded';
+        })
+        .catch(function (err) {
+          if (err.name === 'AbortError') { return; }
+          D.state.infraStatus = 'error';
+          infraStatus.textContent = IW.failed;
+          infraStatus.hidden = false;
+        });
+    }
+
     // ---------------------------------------------------------------- loading
     var status = $('qd-status');
     function showStatus(text) { status.textContent = text || ''; status.hidden = !text; }
 
     function load() {
       syncLinks();
+      loadInfra();
       if (controller) { controller.abort(); }
       var mine = controller = new AbortController();
       D.state.status = 'loading';

@@ -2,13 +2,24 @@
  * draws it, styled from a feature property with the colours the page's config carries.
  * Layers come as GeoJSON from /collections/{id}/items?bbox=..., or, for big layers, as vector
  * tiles drawn on canvas from the versioned tile URL the config carries. No data is in the page.
- * The summary's totals are fetched once the layers in view have first drawn. */
+ * The summary's totals are fetched once the layers in view have first drawn.
+ * Layout: the layer control (grouped by theme), the legend and the other panels fold to a
+ * button, closed at first on screens narrower than WIDE_SCREEN and then as the reader left them.
+ * A click opens one popup: the most specific feature under it, the others as links. */
 (function () {
   'use strict';
 
   var PAD = 0.25;  // fetch a margin around the view so small pans need no new request
   var STATS_WAIT_MS = 3000;  // the totals start by then even if a layer is still loading
+  var WIDE_SCREEN = 1500;  // px; narrower screens open the map with its panels folded
+  var THEMES = ['clearance', 'planning', 'infrastructure', 'administrative'];
   var qh = window.quyhoach = { state: { layers: {}, stats: null, statsStatus: 'waiting' } };
+
+  // Layer controls as folium creates them (its script keeps no global of the control itself).
+  var layerControls = [];
+  if (window.L && L.Control && L.Control.Layers) {
+    L.Control.Layers.addInitHook(function () { layerControls.push(this); });
+  }
 
   // Feature properties reach the page as text only: elements filled through textContent.
   function node(tag, className, text, parent) {
@@ -59,6 +70,16 @@
         }
         return found;
       },
+      // Every interactive feature of this tile under a point of the map.
+      _layersAt: function (latlng) {
+        if (!this._map) { return []; }
+        var point = this._map.latLngToLayerPoint(latlng).subtract(this.getOffset()), found = [];
+        for (var id in this._layers) {
+          var layer = this._layers[id];
+          if (layer.options.interactive && layer._containsPoint(point)) { found.push(layer); }
+        }
+        return found;
+      },
       _onClick: function (e) {
         if (!this._map) { return; }
         var click = e.type === 'click';
@@ -94,10 +115,17 @@
   }
 
   // A search box (top left): /search's hits listed under it; choosing one zooms to its extent.
+  // Folded to a button while not in use: it opens on a click and folds again when left empty.
   function searchBox(map, cfg) {
     var W = cfg.search, asked = 0, timer = null, hits = [];
-    var el = L.DomUtil.create('div', 'qh-search leaflet-bar');
-    el.style.cssText = 'background:#fff;padding:4px;width:280px;font-size:13px';
+    var LW = cfg.layout || {};
+    var el = L.DomUtil.create('div', 'qh-search leaflet-bar qh-folded');
+    var open = node('button', 'qh-search-open', null, el);
+    node('i', 'fa-solid fa-magnifying-glass', null, open).setAttribute('aria-hidden', 'true');
+    open.type = 'button';
+    open.title = LW.search || W.placeholder;
+    open.setAttribute('aria-label', open.title);
+    open.setAttribute('aria-expanded', 'false');
     var input = node('input', 'form-control form-control-sm', null, el);
     input.type = 'search';
     input.maxLength = 200;
@@ -136,6 +164,19 @@
     L.DomEvent.on(input, 'input', function () { clearTimeout(timer); timer = setTimeout(ask, 250); });
     L.DomEvent.on(input, 'keydown', function (ev) {
       if (ev.key === 'Enter' && hits.length) { go(hits[0]); }
+      if (ev.key === 'Escape') { input.value = ''; list.replaceChildren(); fold(true); }
+    });
+    function fold(folded) {
+      el.classList.toggle('qh-folded', folded);
+      open.setAttribute('aria-expanded', String(!folded));
+      if (!folded) { input.focus(); }
+    }
+    L.DomEvent.on(open, 'click', function () { fold(false); });
+    L.DomEvent.on(input, 'blur', function () {
+      // A click on a hit blurs the input first: let it land before folding.
+      setTimeout(function () {
+        if (!input.value.trim() && !el.contains(document.activeElement)) { fold(true); }
+      }, 200);
     });
     var Box = L.Control.extend({ onAdd: function () { return el; } });
     new Box({ position: 'topleft' }).addTo(map);
@@ -143,8 +184,123 @@
     L.DomEvent.disableScrollPropagation(el);
   }
 
+  // ------------------------------------------------------------------ panels that fold away
+
+  function stored(key) {
+    try { return window.localStorage.getItem('quyhoach.panel.' + key); } catch (e) { return null; }
+  }
+  function store(key, open) {
+    try { window.localStorage.setItem('quyhoach.panel.' + key, open ? 'open' : 'closed'); }
+    catch (e) { /* private browsing: the state lasts for the page only */ }
+  }
+
+  // Make a panel fold to its title button. `key` names the remembered state; until the reader
+  // changes it the panel is open on a wide screen only, or as `open` says. `button`: a title
+  // element of the panel to use; `onChange(open)` runs after each change.
+  function foldable(el, key, label, opts) {
+    var o = opts || {}, W = o.words || {};
+    var button = o.button || document.createElement('button');
+    button.type = 'button';
+    button.classList.add('qh-fold-toggle');
+    if (!o.button) {
+      button.textContent = label;
+      el.insertBefore(button, el.firstChild);
+    }
+    el.classList.add('qh-foldable');
+    var saved = stored(key);
+    var open = saved ? saved === 'open' : o.open != null ? o.open : window.innerWidth >= WIDE_SCREEN;
+    function set(value, remember) {
+      open = value;
+      el.classList.toggle('qh-folded', !open);
+      button.setAttribute('aria-expanded', String(open));
+      button.title = (open ? W.hide : W.show || '').replace('{panel}', label.toLowerCase());
+      if (remember) { store(key, open); }
+      if (o.onChange) { o.onChange(open); }
+    }
+    L.DomEvent.on(button, 'click', function (ev) { L.DomEvent.stop(ev); set(!open, true); });
+    set(open, false);
+    return { button: button, isOpen: function () { return open; }, set: set };
+  }
+  qh.foldable = foldable;
+
+  // The element's words as plain text (the layer control's names are escaped HTML).
+  function plainText(html) {
+    return new DOMParser().parseFromString(String(html), 'text/html').body.textContent.trim();
+  }
+
   qh.init = function (map, groups, cfg) {
     var S = cfg.i18n, T = S.text, lang = cfg.lang;
+    var LW = cfg.layout || {};
+
+    // The theme of an overlay: a catalogue layer's, a plan sheet's (overlays.py sets it), the
+    // former boundaries' (administrative).
+    var themes = new Map();
+    cfg.layers.forEach(function (l) { if (groups[l.id]) { themes.set(groups[l.id], l.theme); } });
+    var former = cfg.units && cfg.units.formerGroup && window[cfg.units.formerGroup];
+    if (former) { themes.set(former, 'administrative'); }
+    function themeOf(layer) { return themes.get(layer) || layer.qhTheme || 'other'; }
+
+    // Leaflet's layer control, folded to a button, its overlays under their theme's title and
+    // named in full on hover; plan sheets listed while they lie in view (or are on).
+    function groupLayerControl(ctl, words) {
+      var container = ctl.getContainer();
+      container.classList.add('qh-layers');
+      var label = LW.layers;
+      var fold = foldable(container, 'layers', label, {
+        words: words,
+        onChange: function (open) {
+          map.getContainer().classList.toggle('qh-layers-open', open);
+          if (open && ctl._map) { ctl.expand(); }
+        },
+      });
+      function inView() {
+        var view = map.getBounds();
+        Array.prototype.forEach.call(ctl._overlaysList.querySelectorAll('label'), function (el) {
+          var obj = el.qhLayer;
+          if (!obj || !obj.layer.qhBounds) { return; }
+          el.hidden = !view.intersects(obj.layer.qhBounds) && !map.hasLayer(obj.layer);
+        });
+      }
+      function regroup() {
+        var list = ctl._overlaysList, byTheme = {};
+        Array.prototype.slice.call(list.querySelectorAll('label')).forEach(function (el) {
+          var input = el.querySelector('input');
+          var obj = input && ctl._getLayer(input.layerId);
+          if (!obj) { return; }
+          el.qhLayer = obj;
+          var theme = themeOf(obj.layer);
+          el.dataset.theme = theme;
+          var name = el.querySelector('span > span');
+          if (name) {
+            name.classList.add('qh-layer-name');
+            name.title = obj.layer.qhTitle || plainText(obj.name);
+          }
+          (byTheme[theme] = byTheme[theme] || []).push(el);
+        });
+        list.textContent = '';
+        THEMES.concat(['other']).forEach(function (theme) {
+          if (!byTheme[theme]) { return; }
+          var group = node('div', 'qh-layer-group', null, list);
+          group.dataset.theme = theme;
+          node('div', 'qh-layer-group-title', LW['theme.' + theme] || theme, group);
+          byTheme[theme].forEach(function (el) { group.appendChild(el); });
+        });
+        container.classList.toggle('qh-one-base', ctl._layers.filter(function (o) {
+          return !o.overlay;
+        }).length < 2);
+        inView();
+      }
+      var update = ctl._update;
+      ctl._update = function () {
+        var result = update.apply(this, arguments);
+        regroup();
+        return result;
+      };
+      regroup();
+      map.on('moveend', inView);
+      qh.layerControl = ctl;
+      return fold;
+    }
     fmtLang = lang;
     var entries = [];
     var statusBox;
@@ -261,8 +417,8 @@
           return L.circleMarker(latlng, L.extend({ pane: entry.pane }, pathStyle(entry, f.properties)));
         },
         onEachFeature: function (f, layer) {
+          // No popup of its own: the map's click handler opens one for all that lies there.
           layer.options.className = 'qh-feature qh-' + entry.id;
-          layer.bindPopup(function () { return popupContent(entry, f.properties); }, { maxWidth: 360 });
           if (entry.id === 'wards') {
             layer.bindTooltip(node('span', null, f.properties.name), {
               permanent: true, direction: 'center', className: 'qh-ward-label',
@@ -332,21 +488,142 @@
       });
     }
 
-    function tilePopup(entry, layer, latlng) {
-      var popup = L.popup({ maxWidth: 360 }).setLatLng(latlng);
-      var fid = layer.featureId;
-      if (fid == null) {
-        popup.setContent(popupContent(entry, layer.properties)).openOn(map);
+    // ---------------------------------------------------------------- one popup at a time
+
+    var FAMILY_RANK = { point: 0, line: 1, polygon: 2 };
+
+    // Everything drawn under a point of the map, the most specific first: points, then lines,
+    // then areas from the smallest; administrative units last; the upper layer first on a tie.
+    function hitsAt(latlng) {
+      var hits = [], lp = map.latLngToLayerPoint(latlng);
+      function add(entry, layer, props, fid) {
+        var b = layer._pxBounds, kind = entry.style.kind;
+        var area = kind === 'polygon' && b ? (b.max.x - b.min.x) * (b.max.y - b.min.y) : 0;
+        hits.push({ entry: entry, props: props || {}, fid: fid,
+                    rank: [entry.cfg.theme === 'administrative' ? 1 : 0, FAMILY_RANK[kind] || 0,
+                           area, -entry.cfg.z] });
+      }
+      entries.forEach(function (entry) {
+        if (!map.hasLayer(entry.group)) { return; }
+        if (entry.drawn) {
+          entry.drawn.eachLayer(function (layer) {
+            if (layer._containsPoint && layer._map && layer._containsPoint(lp)) {
+              add(entry, layer, layer.feature.properties, featureIdOf(layer.feature));
+            }
+          });
+        }
+        var grid = entry.tiles;
+        if (grid && grid._map && grid._vectorTiles && grid._tileZoom != null &&
+            map.getZoom() >= entry.cfg.minZoom) {
+          var size = grid.getTileSize(), p = map.project(latlng, grid._tileZoom);
+          var coords = L.point(Math.floor(p.x / size.x), Math.floor(p.y / size.y));
+          coords.z = grid._tileZoom;
+          var tile = grid._vectorTiles[grid._tileCoordsToKey(coords)];
+          if (tile && tile._layersAt) {
+            tile._layersAt(latlng).forEach(function (layer) {
+              add(entry, layer, layer.properties, layer.featureId);
+            });
+          }
+        }
+      });
+      hits.sort(function (a, b) {
+        for (var i = 0; i < a.rank.length; i++) {
+          if (a.rank[i] !== b.rank[i]) { return a.rank[i] - b.rank[i]; }
+        }
+        return 0;
+      });
+      return hits;
+    }
+
+    function hitLabel(hit) {
+      if (hit.plan) { return hit.plan; }
+      var p = hit.props, id = hit.entry.id;
+      var name = p[S.popupTitle[id]] || p.name || p.code || '';
+      return hit.entry.cfg.title + (name ? ': ' + name : '');
+    }
+
+    // "Also here: …" links under a popup or a panel; `before` runs ahead of the link's action.
+    qh.alsoHere = function (parent, others, before) {
+      var row = node('div', 'qh-also', null, parent);
+      node('span', 'qh-also-title', LW.also_here, row);
+      others.forEach(function (o) {
+        var a = node('a', 'qh-also-link', o.label, row);
+        a.href = '#';
+        if (o.layer) { a.dataset.layer = o.layer; }
+        L.DomEvent.on(a, 'click', function (ev) {
+          L.DomEvent.stop(ev);
+          if (before) { before(); }
+          o.open();
+        });
+      });
+      return row;
+    };
+
+    function popupOptions() {
+      return { maxWidth: 360, maxHeight: Math.max(180, map.getSize().y - 170),
+               autoPanPadding: L.point(40, 40) };
+    }
+
+    // Open the popup of hits[index], the others linked from it.
+    function openHit(hits, index, latlng) {
+      var hit = hits[index];
+      var others = hits.map(function (h, j) {
+        return { label: hitLabel(h), layer: h.plan ? 'plan' : h.entry.id,
+                 open: function () { openHit(hits, j, latlng); } };
+      }).filter(function (o, j) { return j !== index; });
+      if (hit.plan) {
+        map.closePopup();
+        qh.plans.lookup(latlng, others);
+        return;
+      }
+      if (qh.plans) { qh.plans.hide(); }
+      var entry = hit.entry;
+      var popup = L.popup(popupOptions()).setLatLng(latlng);
+      function show(box) {
+        box.setAttribute('data-feature-id', hit.fid == null ? '' : String(hit.fid));
+        if (others.length) { qh.alsoHere(box, others); }
+        popup.setContent(box);
+        if (popup.isOpen()) { popup.update(); }
+      }
+      // A tiled layer's features carry little more than style keys and ids: their popup shows
+      // the feature as the items endpoint gives it.
+      if (entry.source !== 'tiles' || hit.fid == null) {
+        show(popupContent(entry, hit.props));
+        popup.openOn(map);
         return;
       }
       var box = node('div', 'qh-popup-loading');
       node('div', 'qh-popup-layer', entry.cfg.title, box);
       node('div', null, T.loading, box);
       popup.setContent(box).openOn(map);
-      fetchFeature(entry, fid)
-        .then(function (f) { popup.setContent(popupContent(entry, f.properties || {})); })
+      fetchFeature(entry, hit.fid)
+        .then(function (f) { if (popup.isOpen()) { show(popupContent(entry, f.properties || {})); } })
         .catch(function () { box.lastChild.textContent = T.feature_failed; });
     }
+
+    // While a tool places points (measuring, drawing) a click opens nothing.
+    function clicksTaken() {
+      var m = qh.tools && qh.tools.measure;
+      if (m && m.mode && !m.done) { return true; }
+      if (qh.popupsPaused) { return true; }
+      var pm = map.pm;
+      return !!(pm && ((pm.globalDrawModeEnabled && pm.globalDrawModeEnabled()) ||
+                       (pm.globalEditModeEnabled && pm.globalEditModeEnabled())));
+    }
+
+    map.on('click', function (e) {
+      if (clicksTaken()) { return; }
+      var hits = hitsAt(e.latlng);
+      if (qh.plans && qh.plans.active()) {
+        // The planned land use ranks after every feature but the administrative units.
+        var at = 0;
+        while (at < hits.length && hits[at].rank[0] === 0) { at += 1; }
+        hits.splice(at, 0, { plan: qh.plans.title, rank: [0, 3, 0, 0] });
+      }
+      qh.state.hits = hits.map(function (h) { return h.plan ? 'plan' : h.entry.id; });
+      if (!hits.length) { return; }
+      openHit(hits, 0, e.latlng);
+    });
 
     function tileGrid(entry, url) {
       var styles = {};
@@ -367,7 +644,6 @@
         return;
       }
       var grid = tileGrid(entry, entry.cfg.tiles);
-      grid.on('click', function (e) { tilePopup(entry, e.layer, e.latlng); });
       grid.on('loading', function () { st.status = 'loading'; });
       grid.on('load', function () {
         st.status = 'loaded';
@@ -415,11 +691,16 @@
       else { setTimeout(start, 0); }
     }
 
+    // The legend lists the layers that are on; the others wait in the layer control.
     function syncLegend() {
+      var shown = 0;
       entries.forEach(function (entry) {
         var section = legend.querySelector('section[data-layer="' + entry.id + '"]');
-        if (section) { section.classList.toggle('qh-off', !map.hasLayer(entry.group)); }
+        var on = map.hasLayer(entry.group);
+        if (section) { section.classList.toggle('qh-off', !on); }
+        if (on && section) { shown += 1; }
       });
+      legendEmpty.hidden = shown > 0;
     }
 
     function syncUrl() {
@@ -471,10 +752,31 @@
 
     var legend = control('qh-legend', 'bottomright');
     var summary = control('qh-summary', 'bottomleft');
+    var legendEmpty = node('div', 'qh-legend-empty', LW.legend_empty, legend);
     statusBox = L.DomUtil.create('div', 'qh-status', legend);
     statusBox.hidden = true;
     L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
     if (cfg.search) { searchBox(map, cfg); }
+    var words = { show: LW.show, hide: LW.hide };
+    qh.panels = {};
+    // The legend folds to its title, closed at first on a small screen; the totals too, open
+    // at first (the period's figures are what the map is opened for).
+    [[legend, 'legend', false], [summary, 'summary', true]].forEach(function (p) {
+      var title = p[0].querySelector('.qh-panel-title');
+      if (!title) { return; }
+      var button = document.createElement('button');
+      button.className = 'qh-panel-title';
+      button.textContent = title.textContent;
+      title.replaceWith(button);
+      var key = p[1];
+      qh.panels[key] = foldable(p[0], key, button.textContent, {
+        button: button, words: words, open: p[2] || null,
+        onChange: function (open) { map.getContainer().classList.toggle('qh-' + key + '-open', open); },
+      });
+    });
+    layerControls.filter(function (c) { return c._map === map; }).forEach(function (c) {
+      qh.panels.layers = groupLayerControl(c, words);
+    });
 
     cfg.layers.forEach(function (layerCfg) {
       var pane = 'qh-' + layerCfg.id;

@@ -265,6 +265,12 @@
       link.setAttribute('download', 'quyhoach.qgz');
       swipeTool(map, qh, T, box);
       measureTool(map, qh, T, box, cfg.lang);
+      // Folded to one button while not in use (the map's own panels' rule, closed at first).
+      var L_ = cfg.layout || {};
+      if (qh.foldable && L_.tools) {
+        qh.tools.panel = qh.foldable(box, 'tools', L_.tools, {
+          open: false, words: { show: L_.show, hide: L_.hide } });
+      }
       return box;
     };
     control.addTo(map);

@@ -53,7 +53,7 @@
     var U = cfg.units, W = U.words;
     var box = L.DomUtil.create('details', 'qh-panel qh-units');
     box.id = 'qh-units';
-    box.style.cssText = 'width:300px;font-size:12px';
+    box.style.fontSize = '12px';  // 300 px wide once opened (quyhoach-map.css)
     var summary = node('summary', 'qh-panel-title', W.control, box);
     summary.style.cursor = 'pointer';
 
