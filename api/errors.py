@@ -44,10 +44,6 @@ def query_timeout(exc: BaseException) -> QueryTimeoutError | None:
     return None
 
 
-# SQLSTATEs of a server that cannot serve now: connection exceptions (class 08), too many
-# connections, and a server shutting down, crashed or still starting.
-
-
 def database_unavailable(exc: BaseException) -> DatabaseUnavailableError | None:
     """The error to answer when the database cannot be reached, or None for other errors."""
     if isinstance(exc, DisconnectionError | sa_exc.TimeoutError):  # gone, or no free connection
@@ -61,6 +57,24 @@ def database_unavailable(exc: BaseException) -> DatabaseUnavailableError | None:
     if exc.connection_invalidated or lost:
         return DatabaseUnavailableError(detail=str(exc.orig).strip())
     return None
+
+
+BAD_VALUE = ("Một giá trị trong yêu cầu không dùng được (sai kiểu, vượt giới hạn hoặc chia cho 0).",
+             "A value in the request cannot be used (wrong type, out of range or a division by "
+             "zero).")
+
+
+def bad_value(exc: BaseException) -> InvalidParameterError | None:
+    """A 400 for a value the database refused as data (SQLSTATE class 22), else None.
+
+    The checks before a statement catch what they know of; this answers what only the database
+    finds (a number out of its type's range in a filter's arithmetic, say) without a 500.
+    """
+    orig = getattr(exc, "orig", exc)
+    state = getattr(orig, "sqlstate", None) or ""
+    if not state.startswith("22"):
+        return None
+    return InvalidParameterError(*BAD_VALUE, detail=f"{state}: {orig}".strip())
 
 
 STATUS_CODES: dict[type[PlanningError], int] = {
@@ -115,7 +129,7 @@ def add_exception_handlers(app: FastAPI, status_codes: dict[type[PlanningError],
                             status_code=status, headers=headers)
 
     async def database_handler(request: Request, exc: Exception) -> JSONResponse:
-        error = query_timeout(exc) or database_unavailable(exc)
+        error = query_timeout(exc) or database_unavailable(exc) or bad_value(exc)
         if error is None:
             raise exc
         return await planning_handler(request, error)
@@ -147,7 +161,8 @@ def add_exception_handlers(app: FastAPI, status_codes: dict[type[PlanningError],
                             status_code=exc.status_code, headers=headers)
 
     app.add_exception_handler(PlanningError, planning_handler)
-    for db_error in (DBAPIError, DisconnectionError, sa_exc.TimeoutError):
+    # psycopg's own errors reach here from the async read path, SQLAlchemy's from the others.
+    for db_error in (DBAPIError, DisconnectionError, sa_exc.TimeoutError, psycopg.Error):
         app.add_exception_handler(db_error, database_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)

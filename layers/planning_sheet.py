@@ -22,6 +22,8 @@ from core.errors import InvalidParameterError, NotFoundError
 from gis.db import load_sql
 from gis.srs import WGS84, in_hanoi
 from layers import plans
+from layers.access import visible_columns
+from layers.accounts import User
 from layers.registry import LAYERS, LayerSpec
 from layers.search import parse_ref
 
@@ -33,12 +35,10 @@ MAX_REF = 100
 _ID = re.compile(r"^\d{1,9}$")
 
 
-def visible_attributes(spec: LayerSpec, names: tuple[str, ...], user: Any = None) -> tuple[str, ...]:
-    """The attributes among `names` a reader may see: staff-only ones only for staff.
-
-    Every reader counts as anonymous until accounts exist, so `user` is not consulted yet.
-    """
-    return tuple(n for n in names if n not in spec.staff_attributes)
+def visible_attributes(spec: LayerSpec, names: tuple[str, ...], user: User | None = None
+                       ) -> tuple[str, ...]:
+    """The attributes among `names` a reader may see: staff-only ones only for staff."""
+    return visible_columns(spec, names, user)
 
 
 def _no_parcel(ref: str) -> NotFoundError:
@@ -95,7 +95,7 @@ def corridors(conn: Connection, parcel_id: int) -> list[dict[str, Any]]:
     return sorted(out, key=lambda c: (-float(c["inside_m2"]), c["red_line_id"]))
 
 
-def planning_info(conn: Connection, parcel_id: int, user: Any = None,
+def planning_info(conn: Connection, parcel_id: int, user: User | None = None,
                   today: dt.date | None = None) -> dict[str, Any]:
     """The planning information of a parcel, with what the reader may see of its plans."""
     visible = visible_attributes(LAYERS["parcels"], PLAN_ATTRIBUTES, user)

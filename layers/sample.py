@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import zlib
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,11 +32,32 @@ POLYGON_AND_LINE_LAYERS: dict[str, list[str]] = {
     "civilized_streets": ["name", "district", "ward", "kind", "year_recognised", "status"],
 }
 PARCEL_COLUMNS = ["code", "land_user_kind", "status", "drafted_on", "published_on", "approved_on",
-                  "paid_on", "handed_over_on", "compensation_vnd"]
+                  "paid_on", "handed_over_on", "compensation_vnd", "land_user_name"]
 LAYER_TABLES = ["wards", "projects", "parcels", "red_lines", "red_line_markers", "lakes",
                 "civilized_streets"]
 EVENT_COLUMNS = ["entity", "entity_id", "from_status", "to_status", "effective_on", "recorded_at",
                  "recorded_by", "note"]
+
+
+# The sample's land users are fictitious: a name made from the plan's code, the same on every
+# load, so that staff-only personal data exists to be kept from anonymous readers.
+FAMILY_NAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ",
+                "Hồ", "Ngô", "Dương", "Lý")
+MIDDLE_NAMES = ("Văn", "Thị", "Đức", "Minh", "Thu", "Quang", "Hữu", "Ngọc")
+GIVEN_NAMES = ("An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Long",
+               "Mai", "Nam", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trung", "Vân")
+COMPANIES = ("Công ty TNHH Thương mại Hồng Hà", "Công ty cổ phần Xây dựng Sông Hồng",
+             "Công ty TNHH Sản xuất Minh Phát", "Hợp tác xã Dịch vụ Thăng Long")
+
+
+def land_user_name(code: str, kind: str) -> str:
+    """The sample's fictitious land user of a plan, made from its code."""
+    h = zlib.crc32(code.encode("utf-8"))
+    if kind != "household":
+        return COMPANIES[h % len(COMPANIES)]
+    return " ".join((FAMILY_NAMES[h % len(FAMILY_NAMES)],
+                     MIDDLE_NAMES[(h >> 8) % len(MIDDLE_NAMES)],
+                     GIVEN_NAMES[(h >> 16) % len(GIVEN_NAMES)]))
 
 
 class SampleError(RuntimeError):
@@ -96,6 +118,8 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR, if_empty: bool = 
         if unknown:
             raise SampleError(f"parcels refer to unknown projects: {sorted(unknown)[:5]}")
         parcels["project_id"] = parcels["project_code"].map(project_ids)
+        parcels["land_user_name"] = [land_user_name(code, kind) for code, kind in
+                                     zip(parcels["code"], parcels["land_user_kind"], strict=True)]
         cols = ["project_id", *PARCEL_COLUMNS]
         counts["parcels"] = copy_rows(conn, "parcels", [*cols, "geom"], _rows(parcels, cols))
         ids = {"project": project_ids,

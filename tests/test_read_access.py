@@ -85,6 +85,30 @@ def test_staff_attributes_never_reach_anonymous_readers(client, viewer, househol
     assert_hidden(client.get(f"/collections/parcels/items?bbox={bbox}").content, amount, "popup")
 
 
+def test_land_users_names_are_staff_only(client, viewer, household) -> None:
+    """The land user's name: staff see it on the plan, anonymous readers nowhere."""
+    pid, code = household["id"], household["code"]
+    staff = client.get(f"/collections/parcels/items/{pid}", headers=viewer).json()["properties"]
+    name = staff["land_user_name"]
+    assert name and len(name.split()) >= 3
+    for path in (f"/collections/parcels/items/{pid}", f"/collections/parcels/items?code={code}",
+                 f"/collections/parcels/items?code={code}&f=csv",
+                 f"/collections/parcels/items?code={code}&f=kml",
+                 f"/parcels/{pid}/planning", "/collections/parcels/queryables"):
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.text)
+        assert name.encode() not in r.content, path
+        # The planning sheet says which fields it leaves out; nothing else names the field.
+        assert b"land_user_name" not in r.content or "planning" in path, path
+    r = client.get(f"/collections/parcels/items?filter=land_user_name = '{name}'")
+    assert r.status_code == 400  # not even to filter on
+    sheet = client.get(f"/parcels/{pid}/planning", headers=viewer).json()
+    assert [p["land_user_name"] for p in sheet["clearance"]["plans"] if p["id"] == pid] == [name]
+    assert "compensation_vnd" in sheet["clearance"]["plans"][0]
+    assert client.get(f"/collections/parcels/items?code={code}&f=csv",
+                      headers=viewer).content.decode("utf-8-sig").count(name) == 1
+
+
 def test_a_printed_sheet_shows_no_household_amount(client, household, tmp_path) -> None:
     r = client.get("/exports/map.pdf", params={
         "center": f"{household['lat']},{household['lon']}", "scale": "500", "paper": "A4"})

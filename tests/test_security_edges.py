@@ -9,11 +9,13 @@ from collections.abc import Iterator
 
 import mapbox_vector_tile
 import orjson
+import psycopg.errors
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.errors import bad_value
 from api.routes.tiles import tile_of
 from cli.main import main as cli_main
 from tests.serving import serving
@@ -301,3 +303,12 @@ def test_if_none_match_understands_weak_tags_lists_and_star(client, header: str)
     assert r.status_code == 304
     assert r.headers["etag"] == etag
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+
+def test_a_value_only_the_database_refuses_is_a_400_not_a_500() -> None:
+    """A data exception (SQLSTATE class 22) is the reader's value: a 400, not a 500."""
+    refused = bad_value(psycopg.errors.NumericValueOutOfRange("value out of range: overflow"))
+    assert refused is not None and "cannot be used" in refused.message_en
+    assert "overflow" not in refused.message_en and "overflow" in (refused.detail or "")
+    assert bad_value(psycopg.errors.UniqueViolation("duplicate key")) is None

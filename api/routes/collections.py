@@ -39,7 +39,6 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     *cql2.CONFORMANCE,
     *editing.CONFORMANCE,
 ]
@@ -155,7 +154,7 @@ async def items(
     filter_lang: str | None = Query(None, alias="filter-lang", description="cql2-text (default) or cql2-json."),
     filter_crs: str | None = Query(None, alias="filter-crs", description="CRS of the filter's geometries: CRS84 (default), EPSG:4326, EPSG:3857 or EPSG:5897."),
 ) -> Response:
-    """Features of a collection, filtered and paged. Any queryable may be given as `name=value`."""
+    """Features of a collection, filtered and paged. An attribute marked queryable in the catalogue may be given as `name=value`; every queryable (dates, measures, derived ones) through `filter`."""
     srid, lat_lon = P.crs_param(crs)
     q = features.Query(
         limit=P.limit_param(limit, settings.items_default_limit, settings.items_max_limit),

@@ -61,6 +61,21 @@ def _report(conn: Connection, rp: ReportParams, lang: str, with_figure: bool) ->
                         lang, with_figure=with_figure)
 
 
+def _check_format(fmt: str) -> None:
+    """A 400 for a report format that is not served."""
+    if fmt not in REPORT_FORMATS:
+        raise InvalidParameterError(
+            f"Định dạng '{fmt}' không hỗ trợ; dùng {', '.join(REPORT_FORMATS)}.",
+            f"Unsupported format '{fmt}'; use {', '.join(REPORT_FORMATS)}.")
+
+
+def _file(body: str | bytes, stem: str, fmt: str) -> Response:
+    """A report file: Markdown shown in the browser, the others downloaded."""
+    how = "inline" if fmt == "md" else "attachment"
+    return Response(body, media_type=R.MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'{how}; filename="{stem}.{fmt}"'})
+
+
 def _rendered(conn: Connection, rp: ReportParams, lang: str, fmt: str) -> tuple[str, bytes]:
     report = _report(conn, rp, lang, with_figure=True)
     return report.file_stem, R.render(report, fmt)
@@ -85,10 +100,7 @@ async def clearance_report(
     format: str = Query("md", description="md, json, pdf or xlsx."),
 ) -> Response:
     """The district's clearance report for a period, every figure computed from the data."""
-    if format not in REPORT_FORMATS:
-        raise InvalidParameterError(
-            f"Định dạng '{format}' không hỗ trợ; dùng {', '.join(REPORT_FORMATS)}.",
-            f"Unsupported format '{format}'; use {', '.join(REPORT_FORMATS)}.")
+    _check_format(format)
     rp = report_params(place, period)
     if format == "json":
         body = await db.run(clearance_stats, rp.district, rp.date_from, rp.date_to, rp.ward,
@@ -96,15 +108,12 @@ async def clearance_report(
         return Response(body, media_type=R.MEDIA_TYPES["json"])
     if format == "md":  # Markdown links the figure instead of drawing it
         report = await db.run(_report, rp, lang, False)
-        name = f"{report.file_stem}.md"
         figure = (f"{public_base(request)}{request.app.url_path_for('clearance_report_map')}"
                   f"?{urlencode({**rp.query(), 'lang': lang})}")
-        return Response(R.render_markdown(report, figure), media_type=R.MEDIA_TYPES["md"],
-                        headers={"Content-Disposition": f'inline; filename="{name}"'})
+        return _file(R.render_markdown(report, figure), report.file_stem, format)
     with renderers.slot():
         stem, body = await db.run(_rendered, rp, lang, format)
-    return Response(body, media_type=R.MEDIA_TYPES[format],
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.{format}"'})
+    return _file(body, stem, format)
 
 
 @router.get("/reports/clearance/map.png", summary="The report's map figure",
@@ -141,10 +150,7 @@ async def infrastructure_report(
     format: str = Query("md", description="md, json, pdf or xlsx."),
 ) -> Response:
     """Streets, alley lighting, public facilities, permits, green area and workshops, by target."""
-    if format not in REPORT_FORMATS:
-        raise InvalidParameterError(
-            f"Định dạng '{format}' không hỗ trợ; dùng {', '.join(REPORT_FORMATS)}.",
-            f"Unsupported format '{format}'; use {', '.join(REPORT_FORMATS)}.")
+    _check_format(format)
     rp = report_params(place, period)
     if format == "json":
         body = await db.run(infrastructure_stats, rp.district, rp.date_from, rp.date_to, rp.ward,
@@ -152,9 +158,7 @@ async def infrastructure_report(
         return Response(body, media_type=R.MEDIA_TYPES["json"])
     if format == "md":
         stem, text = await db.run(_infrastructure, rp, lang, format)
-        return Response(text, media_type=R.MEDIA_TYPES["md"],
-                        headers={"Content-Disposition": f'inline; filename="{stem}.md"'})
+        return _file(text, stem, format)
     with renderers.slot():
         stem, body = await db.run(_infrastructure, rp, lang, format)
-    return Response(body, media_type=R.MEDIA_TYPES[format],
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.{format}"'})
+    return _file(body, stem, format)

@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import Connection
 
+from api.auth import CurrentUser
 from api.deps import LangDep, SettingsDep
 from api.limits import BUSY, RenderPoolDep, WatchedReadConnDep
 from api.routes.collections import ErrorBody
@@ -15,6 +16,7 @@ from core import i18n
 from core.errors import InvalidParameterError
 from core.settings import Settings
 from layers import planning_sheet as P
+from layers.accounts import User
 from layers.search import search as run_search
 from maps.sheet import render_planning_sheet
 
@@ -48,18 +50,21 @@ def _format(f: str | None) -> str:
     return fmt
 
 
-def _info_by_ref(conn: Connection, ref: str) -> dict[str, Any]:
-    return P.planning_info(conn, P.resolve_ref(conn, ref))
+def _info_by_ref(conn: Connection, ref: str, user: User | None) -> dict[str, Any]:
+    return P.planning_info(conn, P.resolve_ref(conn, ref), user)
 
 
-def _info_at(conn: Connection, lon: float, lat: float, srid: int) -> dict[str, Any]:
-    return P.planning_info(conn, P.parcel_at(conn, lon, lat, srid))
+def _info_at(conn: Connection, lon: float, lat: float, srid: int, user: User | None
+             ) -> dict[str, Any]:
+    return P.planning_info(conn, P.parcel_at(conn, lon, lat, srid), user)
 
 
 async def _answer(db: WatchedReadConnDep, settings: Settings, renderers: Any,
                   info: dict[str, Any], fmt: str, lang: str) -> Response:
     if fmt == "json":
-        return Response(orjson.dumps(info), media_type="application/json")
+        # The answer depends on the reader's rights: no shared cache keeps it.
+        return Response(orjson.dumps(info), media_type="application/json",
+                        headers={"Cache-Control": "no-store"})
     with renderers.slot():
         body = await db.run(render_planning_sheet, settings, info, lang)
     name = f"thong-tin-quy-hoach-{info['parcel'].get('ref') or info['parcel']['id']}.pdf"
@@ -71,11 +76,15 @@ async def _answer(db: WatchedReadConnDep, settings: Settings, renderers: Any,
             responses={**ERRORS, **SHEET})
 async def parcel_planning(
     ref: str, db: WatchedReadConnDep, settings: SettingsDep, renderers: RenderPoolDep,
-    lang: LangDep, f: str | None = Query(None, description="json (default) or pdf (A4 sheet)."),
+    lang: LangDep, user: CurrentUser,
+    f: str | None = Query(None, description="json (default) or pdf (A4 sheet)."),
 ) -> Response:
-    """Units, 1/2000 zones and land uses, red-line corridors, clearance and sources of a parcel."""
+    """Units, 1/2000 zones and land uses, red-line corridors, clearance and sources of a parcel.
+
+    Compensation amounts and land users' names are given to signed-in staff only.
+    """
     fmt = _format(f)
-    info = await db.run(_info_by_ref, ref)
+    info = await db.run(_info_by_ref, ref, user)
     return await _answer(db, settings, renderers, info, fmt, lang)
 
 
@@ -83,11 +92,11 @@ async def parcel_planning(
             responses={**ERRORS, **SHEET})
 async def planning_at(
     db: WatchedReadConnDep, settings: SettingsDep, renderers: RenderPoolDep, lang: LangDep,
-    lon: float = Query(..., description="Longitude (WGS 84)."),
+    user: CurrentUser, lon: float = Query(..., description="Longitude (WGS 84)."),
     lat: float = Query(..., description="Latitude (WGS 84)."),
     f: str | None = Query(None, description="json (default) or pdf (A4 sheet)."),
 ) -> Response:
     """The planning information of the parcel under a point clicked on the map."""
     fmt = _format(f)
-    info = await db.run(_info_at, lon, lat, settings.storage_srid)
+    info = await db.run(_info_at, lon, lat, settings.storage_srid, user)
     return await _answer(db, settings, renderers, info, fmt, lang)

@@ -2,7 +2,7 @@
 -- or, when :as_of is a day, as their status history stood on it (plans not yet drafted by then
 -- are left out; the amount counts from the plan's approval).
 SELECT pa.id, pa.code, pa.project_id, pr.code AS project_code, pr.name AS project_name,
-       pr.district, pa.land_user_kind,
+       pr.district, pa.land_user_kind, pa.land_user_name,
        CASE WHEN CAST(:as_of AS date) IS NULL THEN pa.status ELSE h.status END AS status,
        CASE WHEN CAST(:as_of AS date) IS NULL THEN pa.drafted_on ELSE h.drafted_on END AS drafted_on,
        CASE WHEN CAST(:as_of AS date) IS NULL THEN pa.published_on ELSE h.published_on END
