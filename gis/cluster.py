@@ -147,12 +147,22 @@ def _prepare_dir(path: Path) -> None:
 
 
 def is_running(cluster: Cluster) -> bool:
-    """Whether the server of this cluster accepts connections."""
+    """Whether the server of this cluster accepts connections.
+
+    A server on the cluster's port that keeps its data elsewhere (another checkout's cluster) is
+    not this one: a ClusterError says so, rather than letting commands use its databases.
+    """
     try:
-        with psycopg.connect(cluster.admin_url, connect_timeout=2):
-            return True
+        with psycopg.connect(cluster.admin_url, connect_timeout=2) as conn:
+            found = conn.execute("SHOW data_directory").fetchone()
     except psycopg.OperationalError:
         return False
+    theirs = Path(found[0]) if found else None
+    if theirs is not None and theirs.resolve() != cluster.data_dir.resolve():
+        raise ClusterError(
+            f"Port {cluster.port} is taken by another PostgreSQL cluster (data in {theirs}); "
+            f"stop it (`quyhoach db down` in its checkout) or set QUYHOACH_PG_PORT.")
+    return True
 
 
 def up(cluster: Cluster) -> str:

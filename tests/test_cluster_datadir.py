@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from gis import cluster as pgcluster
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the server user differs only as root")
@@ -40,3 +41,13 @@ def test_an_explicit_data_dir_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
     settings = Settings(pg_data=tmp_path / "pg")
     assert pgcluster.cluster_from(settings).data_dir == tmp_path / "pg"
+
+
+def test_another_checkouts_server_on_the_port_is_not_taken_for_ours(server_url, tmp_path) -> None:
+    """A server on our port with its data elsewhere: a clear error, not its databases."""
+    ours = pgcluster.cluster_from(Settings())
+    if not pgcluster.is_running(ours):
+        pytest.skip("the tests run against DATABASE_URL's server, not the project's cluster")
+    other = pgcluster.Cluster(tmp_path / "elsewhere", ours.port, ours.database, ours.bindir)
+    with pytest.raises(pgcluster.ClusterError, match=f"Port {ours.port} is taken by another"):
+        pgcluster.is_running(other)
