@@ -25,7 +25,7 @@ MEDIA_TYPES = R.MEDIA_TYPES
 def render_xlsx(report: Report) -> bytes:
     """The report as a workbook: every heading, paragraph and table on the report sheet."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     bold = Font(bold=True)
@@ -37,19 +37,7 @@ def render_xlsx(report: Report) -> bytes:
     ws["A1"].font = Font(bold=True, size=14)
     for line in report.subtitle:
         ws.append([line])
-    for kind, body in report.blocks:
-        if kind == "h2":
-            ws.append([])
-            ws.append([body])
-            ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
-        elif kind in ("p", "note"):
-            ws.append([body])
-            ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
-            ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row,
-                           end_column=7)
-            ws.row_dimensions[ws.max_row].height = 15 * max(1, len(body) // 95 + 1)
-        elif kind == "table":
-            R._xlsx_table(ws, body, bold, fill)
+    R.xlsx_blocks(ws, report.blocks, bold, fill)
     ws.column_dimensions["A"].width = 46
     for col in range(2, 9):
         ws.column_dimensions[get_column_letter(col)].width = 18

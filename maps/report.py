@@ -498,6 +498,25 @@ def _xlsx_value(value: Any, kind: str) -> Any:
     return value
 
 
+def xlsx_blocks(ws: Any, blocks: list[tuple[str, Any]], bold: Any, fill: Any) -> None:
+    """A report's headings, paragraphs and tables appended to a worksheet, in order."""
+    from openpyxl.styles import Alignment, Font
+
+    for kind, body in blocks:
+        if kind == "h2":
+            ws.append([])
+            ws.append([body])
+            ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
+        elif kind in ("p", "note", "figure"):
+            ws.append([body])
+            ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row,
+                           end_column=7)
+            ws.row_dimensions[ws.max_row].height = 15 * max(1, len(body) // 95 + 1)
+        elif kind == "table":
+            _xlsx_table(ws, body, bold, fill)
+
+
 def _xlsx_table(ws: Any, t: Table, bold: Any, fill: Any) -> None:
     """Append a table to a sheet, numbers as numbers with their formats."""
     ws.append(t.headers)
@@ -516,7 +535,7 @@ def render_xlsx(report: Report) -> bytes:
     """The report as a workbook: the report sheet, then projects, wards, months and the map."""
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image as XLImage
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     lang = report.lang
@@ -549,19 +568,7 @@ def render_xlsx(report: Report) -> bytes:
     for key, value, kind in figures:
         ws.append([w(key), _xlsx_value(value, kind)])
         ws.cell(ws.max_row, 2).number_format = XLSX_FORMATS[kind]
-    for kind, body in report.blocks:
-        if kind == "h2":
-            ws.append([])
-            ws.append([body])
-            ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
-        elif kind in ("p", "note", "figure"):
-            ws.append([body])
-            ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
-            ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row,
-                           end_column=7)
-            ws.row_dimensions[ws.max_row].height = 15 * max(1, len(body) // 95 + 1)
-        elif kind == "table":
-            _xlsx_table(ws, body, bold, fill)
+    xlsx_blocks(ws, report.blocks, bold, fill)
     ws.column_dimensions["A"].width = 42
     for col in range(2, 9):
         ws.column_dimensions[get_column_letter(col)].width = 16
