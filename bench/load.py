@@ -120,6 +120,8 @@ class Statement:
 
     sql: str
     params: dict[str, Any]
+    # The planning mode of the connection the app ran it on (its libpq options' setting).
+    plan_cache_mode: str = "force_custom_plan"
 
 
 def capture(app: Any, path: str) -> list[Statement]:
@@ -139,8 +141,9 @@ def capture(app: Any, path: str) -> list[Statement]:
         if isinstance(query, bytes):
             query = query.decode()
         if isinstance(query, str):
+            mode = re.search(r"plan_cache_mode=(\w+)", cur.connection.info.options or "")
             seen.append(Statement(query, dict(params or {}) if isinstance(params, dict)
-                                  else {}))
+                                  else {}, mode.group(1) if mode else "force_custom_plan"))
         return None if record_only else execute(cur, query, params, **kwargs)
 
     aexecute = psycopg.AsyncCursor.execute
@@ -194,11 +197,19 @@ def pgbench_script(statements: list[Statement]) -> tuple[str, dict[str, str]]:
     return "".join(parts), variables
 
 
-def _libpq_env(url: str) -> dict[str, str]:
+def plan_cache_mode(statements: list[Statement]) -> str:
+    """The planning mode the app ran a request's statements with (one mode per request)."""
+    modes = {st.plan_cache_mode for st in statements}
+    if len(modes) != 1:
+        raise RuntimeError(f"the request's statements ran with several planning modes: {modes}")
+    return modes.pop()
+
+
+def _libpq_env(url: str, mode: str = "force_custom_plan") -> dict[str, str]:
     u = urlsplit(url.replace("postgresql+psycopg://", "postgresql://"))
     env = {**os.environ, "PGHOST": u.hostname or "127.0.0.1", "PGPORT": str(u.port or 5432),
            "PGDATABASE": u.path.lstrip("/"),
-           "PGOPTIONS": "-c jit=off -c plan_cache_mode=force_custom_plan"}
+           "PGOPTIONS": f"-c jit=off -c plan_cache_mode={mode}"}
     if u.username:
         env["PGUSER"] = u.username
     if u.password:
@@ -213,7 +224,7 @@ def floor_bytes(url: str, statements: list[Statement]) -> int:
     size = 0
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as c:
         c.execute("SET jit = off")
-        c.execute("SET plan_cache_mode = force_custom_plan")
+        c.execute(f"SET plan_cache_mode = {plan_cache_mode(statements)}")
         for st in statements:
             for row in c.execute(st.sql.replace("%%", "%") if not st.params else st.sql,
                                  st.params or None).fetchall():
@@ -236,7 +247,8 @@ def pgbench(url: str, statements: list[Statement], conns: int, seconds: int) -> 
                f"--log-prefix={tmp}/tx"]
         for k, v in variables.items():
             cmd += ["-D", f"{k}={v}"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=_libpq_env(url),
+        proc = subprocess.run(cmd, capture_output=True, text=True,
+                              env=_libpq_env(url, plan_cache_mode(statements)),
                               cwd=tmp, timeout=seconds + 120)
         out = proc.stdout + proc.stderr
         if proc.returncode != 0 or "aborted" in out:

@@ -104,6 +104,10 @@ def run_scenarios(scs: list[scenarios.Scenario], q: servers.Server, t: servers.S
     return rows
 
 
+class _Partial(Exception):
+    """The scenarios asked for with --only have run."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print the table and write it."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -127,7 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=BENCH / "results" / "latest.md")
     ap.add_argument("--work", type=Path, default=BENCH / ".work")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated scenario keys (e.g. feature8,page8): only those, "
+                         "1 worker, no import or map; written to bench/.work/partial.md "
+                         "unless --out says otherwise")
     args = ap.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
+    if only and args.out == BENCH / "results" / "latest.md":
+        args.out = args.work / "partial.md"
     args.database = args.database or ("quyhoach_bench_smoke" if args.smoke else "quyhoach_bench")
     if args.smoke:
         args.parcels, args.seconds, args.rounds = min(args.parcels, 300), 1, 1
@@ -145,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     picks = scenarios.pick(url)
     log(f"picked: {picks}")
     scs = scenarios.scenarios(picks)
+    if only:
+        unknown = only - {sc.key for sc in scs}
+        if unknown:
+            ap.error(f"unknown scenario(s) {', '.join(sorted(unknown))}; known: "
+                     + ", ".join(sc.key for sc in scs))
+        scs = [sc for sc in scs if sc.key in only]
     log("tipg: preparing its virtual environment")
     servers.ensure_tipg()
 
@@ -165,8 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         "load generator": "wrk on loopback, no Accept-Encoding (uncompressed on both services) "
                           "except in the compressed rows (`Accept-Encoding: gzip`)",
         "floor": "pgbench -M prepared running the statements quyhoach sends for that request "
-                 "(captured from the app), same connection count, jit=off, "
-                 "plan_cache_mode=force_custom_plan",
+                 "(captured from the app), same connection count, jit=off, and the "
+                 "plan_cache_mode of the app's connection for them (force_custom_plan; "
+                 "force_generic_plan for a lookup by primary key)",
         "tipg": f"{servers.tipg_version()} from PyPI in bench/.venv-tipg, the seven layer "
                 f"tables only, MVT buffer {servers.TILE_BUFFER} like quyhoach, catalog TTL off",
         "bbox": f"{picks.bbox} (CRS84), {picks.bbox_parcels:,} parcels intersect it; "
@@ -181,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         running.append(t)
         res.rows += run_scenarios(scs, q, t, app, url, args.seconds, args.rounds, True,
                                   warm)
+        if only:
+            raise _Partial
         log("compressed: the box and the z14 tile with Accept-Encoding: gzip")
         res.gzip_rows += run_scenarios(scenarios.compressed(scs), q, t, app, url, args.seconds,
                                        args.rounds, False, warm)
@@ -224,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         q = servers.start_quyhoach(url, 1, args.work)
         running.append(q)
         res.map = mapload.measure(q.base, "/map", args.map_rounds)
+    except _Partial:
+        res.notes.append(f"A partial run: scenarios {', '.join(sorted(only or ()))} only.")
     finally:
         for s in running:
             s.stop()
