@@ -14,6 +14,7 @@ from api.compression import CompressionMiddleware
 from api.deps import public_base
 from api.errors import STATUS_CODES, LastResortMiddleware, add_exception_handlers
 from api.guard import HeadAsGet, RequestGuard
+from api.hotpath import HotRoutes, hot_routes
 from api.routes import audit as audit_routes
 from api.routes import auth as auth_routes
 from api.routes import collections, dashboard, exports, health, maps, plans, reports, stats, tiles
@@ -56,26 +57,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None, redoc_url=None,  # served by api.routes.docs from local files
         dependencies=[Depends(sign_in_gate)],  # sign-in when required; staff layers hidden
+        # The service sets up no OpenTelemetry: no per-request check for a configured provider.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     install(app, settings)
     add_exception_handlers(app, STATUS_CODES)
     app.add_exception_handler(SignInRedirect, redirect_to_sign_in)
-    app.include_router(docs_router)
-    # Outermost last: unexpected errors become a JSON 500, then bad requests stop before routing.
-    app.add_middleware(CompressionMiddleware)  # innermost: HEAD gets the GET's encoded headers
+    routers = [docs_router, *(m.router for m in (
+        health, collections, tiles, stats, maps, plans, exports, reports, dashboard, auth_routes,
+        audit_routes, editing_routes)), units_router, search_router, portrayal_router]
+    for router in routers:
+        app.include_router(router)
+    # Innermost first, outermost last: the hot read routes are answered inside the middleware
+    # below (HEAD, compression, the guard, errors, headers apply to them too) without FastAPI's
+    # per-request machinery; unexpected errors become a JSON 500, bad requests stop before routing.
+    if settings.hot_routes:
+        app.add_middleware(HotRoutes, prefix="/collections/", routes=hot_routes(
+            [r for router in routers for r in router.routes], app.router.dependencies))
+    app.add_middleware(CompressionMiddleware)  # HEAD gets the GET's encoded headers
     app.add_middleware(HeadAsGet)
     app.add_middleware(RequestGuard)
     app.add_middleware(LastResortMiddleware)
     add_security_headers(app)  # outermost: every response, errors included, gets the headers
-    for module in (health, collections, tiles, stats, maps, plans, exports, reports, dashboard):
-        app.include_router(module.router)
-    app.include_router(auth_routes.router)
-    app.include_router(audit_routes.router)
-    app.include_router(editing_routes.router)
-    app.include_router(units_router)
-    app.include_router(search_router)
-    app.include_router(portrayal_router)
 
     @app.get("/", summary="Landing page", tags=["OGC API – Features"])
     def landing(request: Request) -> Response:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -106,11 +107,17 @@ async def get_lang(request: Request) -> str:
 
 def trusted_hosts(request: Request) -> set[str]:
     """Host names trusted in a Host header: the configured ones and the socket's own address."""
-    hosts = {h.strip().lower() for h in request.app.state.settings.allowed_hosts.split(",")}
     server = request.scope.get("server")
+    return set(_trusted_hosts(request.app.state.settings.allowed_hosts,
+                              tuple(server) if server else None))
+
+
+@lru_cache(maxsize=64)
+def _trusted_hosts(allowed: str, server: tuple[str, int | None] | None) -> frozenset[str]:
+    hosts = {h.strip().lower() for h in allowed.split(",")}
     if server:
         hosts.add(str(server[0]).lower())
-    return hosts - {""}
+    return frozenset(hosts - {""})
 
 
 def public_base(request: Request) -> str:
@@ -122,9 +129,27 @@ def public_base(request: Request) -> str:
     settings = request.app.state.settings
     if settings.public_url:
         return settings.public_url.rstrip("/")
-    if (request.url.hostname or "").lower() in trusted_hosts(request):
+    scope = request.scope
+    server = scope.get("server")
+    return _request_base(settings.allowed_hosts, scope.get("scheme", "http"),
+                         request.headers.get("host"), tuple(server) if server else None,
+                         scope.get("root_path", ""), scope.get("app_root_path"))
+
+
+@lru_cache(maxsize=256)
+def _request_base(allowed: str, scheme: str, host: str | None,
+                  server: tuple[str, int | None] | None, root_path: str,
+                  app_root_path: str | None) -> str:
+    """`public_base` of a request that came with this scheme, Host header, socket and root path."""
+    scope = {"type": "http", "scheme": scheme, "server": server, "root_path": root_path,
+             "path": root_path + "/", "query_string": b"",
+             "headers": [(b"host", host.encode("latin-1"))] if host is not None else []}
+    if app_root_path is not None:
+        scope["app_root_path"] = app_root_path
+    request = Request(scope)
+    if (request.url.hostname or "").lower() in _trusted_hosts(allowed, server):
         return str(request.base_url).rstrip("/")
-    return str(request.scope.get("root_path", "")).rstrip("/")
+    return root_path.rstrip("/")
 
 
 def server_base(request: Request) -> str:

@@ -26,13 +26,19 @@ Problem = tuple[str, str]
 def _decode(raw: bytes) -> str | None:
     """Percent-decode and read as UTF-8; None when the bytes are not UTF-8."""
     try:
-        return unquote_to_bytes(raw).decode("utf-8")
+        return (unquote_to_bytes(raw) if b"%" in raw else raw).decode("utf-8")
     except UnicodeDecodeError:
         return None
 
 
+# Any ASCII text this short that reads as an integer fits in 64 bits.
+_SHORT = len(str(INT64_MAX)) - 1
+
+
 def _bad_integer(value: str) -> bool:
     """An integer beyond 64 bits, or digits other than 0-9 (which `int()` may not read)."""
+    if len(value) <= _SHORT and value.isascii():
+        return False
     if value.isdigit() and not value.isascii():
         return True
     if not _INTEGER.fullmatch(value):

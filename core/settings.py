@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # reopens backends under load, and a new backend sets PROJ up again on its first transform.
     # The sync engine and the hot routes' async read pool (gis/adb.py) are each sized so.
     pool_size: int = 10
+    # Items, one feature and tiles answered by api.hotpath (off: FastAPI answers them too).
+    hot_routes: bool = True
     pool_max_overflow: int = 10
     pool_timeout_s: float = 5.0  # waiting for a free connection; then a 503
     pool_recycle_s: int = 1800

@@ -2,7 +2,12 @@
 
 `AsyncReadPool` keeps warm autocommit connections, like the sync engine's pool: a statement is
 one round trip (no BEGIN/ROLLBACK, no pre-ping), prepared on its first run on a connection,
-results in the binary protocol, text handed back as the bytes the server sent. A connection
+results in the binary protocol, text handed back as the bytes the server sent. Statements are
+planned for their values (`plan_cache_mode=force_custom_plan`, as on every service connection:
+a generic plan for a bbox is many times slower), except the lookups whose plan cannot depend on
+their values (a feature by its primary key, a layer's version): those run with `generic=True`
+on connections that plan each statement once (`force_generic_plan`), where planning would
+otherwise cost several times the lookup itself. A connection
 the server closed is noticed at checkout by polling its socket and replaced; a new connection
 is made on demand and fails within `connect_timeout_s` when the server is away. Every database
 error that is not the request's fault becomes a PlanningError (503 with Retry-After).
@@ -84,11 +89,20 @@ def database_errors() -> Iterator[None]:
 class Reader(Protocol):
     """Where a hot route's statements run: one row, or a statement's column names."""
 
-    async def row(self, sql: TextClause, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        """The first row of a statement (text as bytes), or None."""
+    async def row(self, sql: TextClause, params: dict[str, Any], generic: bool = False
+                  ) -> tuple[Any, ...] | None:
+        """The first row of a statement (text as bytes), or None; `generic`: planned once."""
 
     async def columns(self, sql: TextClause) -> tuple[str, ...]:
         """The column names of a statement's result."""
+
+
+class _CustomPlans(AsyncConnection[Any]):
+    """A read connection planning each statement for its values."""
+
+
+class _GenericPlans(AsyncConnection[Any]):
+    """A read connection planning each statement once (lookups by primary key)."""
 
 
 class AsyncReadPool:
@@ -96,12 +110,14 @@ class AsyncReadPool:
 
     def __init__(self, url: str, settings: Settings) -> None:
         self.conninfo = libpq_url(url)
-        self.options = connect_options(settings)
+        self.options = {False: connect_options(settings),
+                        True: connect_options(settings, generic_plans=True)}
         self.size = max(1, settings.pool_size)
         self.limit = self.size + max(0, settings.pool_max_overflow)
         self.wait_s = settings.pool_timeout_s
         self.connect_timeout_s = max(1, settings.connect_timeout_s)
-        self._idle: deque[AsyncConnection[Any]] = deque()
+        # Idle connections of each planning mode (False: custom plans, True: generic ones).
+        self._idle: dict[bool, deque[AsyncConnection[Any]]] = {False: deque(), True: deque()}
         self._slots = asyncio.Semaphore(self.limit)
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -110,33 +126,39 @@ class AsyncReadPool:
         # on the same app) starts afresh, dropping what the old loop left without awaiting it.
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
-            for conn in self._idle:
-                conn.pgconn.finish()
-            self._idle.clear()
+            for idle in self._idle.values():
+                for conn in idle:
+                    conn.pgconn.finish()
+                idle.clear()
             self._slots = asyncio.Semaphore(self.limit)
             self._loop = loop
 
-    async def _connect(self) -> AsyncConnection[Any]:
+    async def _connect(self, generic: bool) -> AsyncConnection[Any]:
+        kind = _GenericPlans if generic else _CustomPlans
         with database_errors():
-            return await AsyncConnection.connect(
+            return await kind.connect(
                 self.conninfo, autocommit=True, prepare_threshold=0, context=_ADAPTERS,
-                options=self.options, connect_timeout=self.connect_timeout_s)
+                options=self.options[generic], connect_timeout=self.connect_timeout_s)
 
-    async def acquire(self) -> AsyncConnection[Any]:
-        """A warm connection, or a new one; 503 when none comes within the pool's wait."""
+    async def acquire(self, generic: bool = False) -> AsyncConnection[Any]:
+        """A warm connection of the planning mode, or a new one; 503 when none comes in time."""
         self._bind()
+        if self._slots.locked():  # every connection busy: wait, for a while
+            try:
+                async with asyncio.timeout(self.wait_s):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise DatabaseUnavailableError(detail="no free read connection") from None
+        else:
+            await self._slots.acquire()  # free: returns at once
         try:
-            async with asyncio.timeout(self.wait_s):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise DatabaseUnavailableError(detail="no free read connection") from None
-        try:
-            while self._idle:
-                conn = self._idle.pop()
+            idle = self._idle[generic]
+            while idle:
+                conn = idle.pop()
                 if not closed_by_server(conn):
                     return conn
                 await conn.close()
-            return await self._connect()
+            return await self._connect(generic)
         except BaseException:
             self._slots.release()
             raise
@@ -144,17 +166,27 @@ class AsyncReadPool:
     async def release(self, conn: AsyncConnection[Any]) -> None:
         """Keep a healthy connection for the next request; close a broken or surplus one."""
         try:
-            idle = conn.info.transaction_status == pq.TransactionStatus.IDLE
-            if idle and not conn.closed and not conn.broken and len(self._idle) < self.size:
-                self._idle.append(conn)
+            ready = conn.info.transaction_status == pq.TransactionStatus.IDLE
+            if not ready or conn.closed or conn.broken:
+                await conn.close()
+                return
+            generic = isinstance(conn, _GenericPlans)
+            other = self._idle[not generic]
+            if len(self._idle[generic]) + len(other) >= self.size and other:
+                # The pool is full of the other mode's idle connections: the oldest makes room,
+                # so that the mode in use now keeps warm connections.
+                await other.popleft().close()
+            if len(self._idle[generic]) + len(other) < self.size:
+                self._idle[generic].append(conn)
             else:
                 await conn.close()
         finally:
             self._slots.release()
 
-    async def row(self, sql: TextClause, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        """The first row of a statement (text as bytes), or None."""
-        conn = await self.acquire()
+    async def row(self, sql: TextClause, params: dict[str, Any], generic: bool = False
+                  ) -> tuple[Any, ...] | None:
+        """The first row of a statement (text as bytes), or None; `generic`: planned once."""
+        conn = await self.acquire(generic)
         try:
             with database_errors():
                 cur = conn.cursor(binary=True)
@@ -174,10 +206,15 @@ class AsyncReadPool:
         finally:
             await self.release(conn)
 
+    def idle(self) -> list[AsyncConnection[Any]]:
+        """The idle connections, of both planning modes."""
+        return [*self._idle[False], *self._idle[True]]
+
     async def close(self) -> None:
         """Close the idle connections (the pool still serves afterwards, reconnecting)."""
-        while self._idle:
-            await self._idle.pop().close()
+        for idle in self._idle.values():
+            while idle:
+                await idle.pop().close()
 
 
 class ConnectionReader:
@@ -191,8 +228,9 @@ class ConnectionReader:
         assert isinstance(driver, psycopg.Connection)
         return driver
 
-    async def row(self, sql: TextClause, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        """The first row of a statement (text as bytes), or None."""
+    async def row(self, sql: TextClause, params: dict[str, Any], generic: bool = False
+                  ) -> tuple[Any, ...] | None:
+        """The first row of a statement (text as bytes), or None (planned as the caller's is)."""
         with database_errors(), self._driver().cursor(binary=True) as cur:
             raw_text(cur.adapters)
             return cur.execute(driver_sql(sql.text), params).fetchone()

@@ -35,10 +35,15 @@ def database_url(settings: Settings) -> str:
     return cluster_from(settings).url()
 
 
-def connect_options(settings: Settings, *, admin: bool = False) -> str:
-    """The server settings of every service connection (libpq `options`)."""
+def connect_options(settings: Settings, *, admin: bool = False, generic_plans: bool = False) -> str:
+    """The server settings of every service connection (libpq `options`).
+
+    Prepared statements are planned for their values unless `generic_plans` (connections that
+    only run lookups whose plan cannot depend on their values).
+    """
     timeout = settings.admin_statement_timeout_ms if admin else settings.statement_timeout_ms
-    return ("-c jit=off -c plan_cache_mode=force_custom_plan -c TimeZone=Asia/Ho_Chi_Minh "
+    plans = "force_generic_plan" if generic_plans else "force_custom_plan"
+    return (f"-c jit=off -c plan_cache_mode={plans} -c TimeZone=Asia/Ho_Chi_Minh "
             f"-c statement_timeout={max(0, int(timeout))}")
 
 

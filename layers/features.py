@@ -265,7 +265,9 @@ async def item_async(db: Reader, spec: LayerSpec, feature_id: int, q: Query
     """One feature as a GeoJSON Feature (UTF-8) and its strong ETag, or None."""
     sql = _item_etag_statement(spec, await reader_columns_async(db, spec, q), q.out_srid,
                                q.lat_lon)
-    row = await db.row(sql, {"fid": feature_id, "id": feature_id, "out_srid": q.out_srid})
+    # A primary-key lookup: its plan cannot depend on the id, so it is planned once.
+    row = await db.row(sql, {"fid": feature_id, "id": feature_id, "out_srid": q.out_srid},
+                       generic=True)
     if row is None or row[0] is None:
         return None
     return row[0], (row[1] or b"").decode()

@@ -101,6 +101,10 @@ class LayerSpec:
     staff_attributes: tuple[str, ...] = ()
     entry: Entry | None = field(default=None, compare=False, repr=False)
 
+    def __hash__(self) -> int:
+        # Specs key the statement caches of every read: hashing the id, not every field.
+        return hash(self.id)
+
     @property
     def geometry_family(self) -> str:
         """The family of geometries the layer holds: polygon, line or point."""

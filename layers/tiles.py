@@ -137,7 +137,7 @@ _STATE_SQL = text("SELECT version, changed_at FROM layer_versions WHERE layer = 
 
 async def version_async(db: Reader, spec: LayerSpec) -> int:
     """`version` through a Reader."""
-    row = await db.row(_STATE_SQL, {"l": spec.id})
+    row = await db.row(_STATE_SQL, {"l": spec.id}, generic=True)  # a primary-key lookup
     return int(row[0]) if row is not None else 0
 
 

@@ -71,10 +71,10 @@ def test_hot_routes_are_served_by_the_async_pool(client, sync_checkouts) -> None
     # No sync connection was checked out (that checkout is the thread-pool hop avoided).
     assert sync_checkouts == []
     pool = client.app.state.read_db
-    assert isinstance(pool, AsyncReadPool) and pool._idle
+    assert isinstance(pool, AsyncReadPool) and pool.idle()
     # Autocommit, idle between requests: a read costs no BEGIN/ROLLBACK round trips.
     assert all(c.autocommit and c.info.transaction_status == TransactionStatus.IDLE
-               for c in pool._idle)
+               for c in pool.idle())
 
 
 def test_the_async_answers_equal_the_sync_connection_answers(client, tx_client) -> None:
@@ -97,10 +97,11 @@ class CountingReader:
         self.inner = inner
         self.rows = 0
 
-    async def row(self, sql: Any, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    async def row(self, sql: Any, params: dict[str, Any], generic: bool = False
+                  ) -> tuple[Any, ...] | None:
         """The inner reader's row, counted."""
         self.rows += 1
-        return await self.inner.row(sql, params)
+        return await self.inner.row(sql, params, generic)
 
     async def columns(self, sql: Any) -> tuple[str, ...]:
         """The inner reader's columns."""
@@ -152,7 +153,7 @@ def test_a_connection_the_server_closed_is_replaced(settings: Settings, server_u
         for _ in range(3):
             assert c.get("/collections/parcels/items/1").status_code == 200
         pool = c.app.state.read_db
-        pids = {conn.info.backend_pid for conn in pool._idle}
+        pids = {conn.info.backend_pid for conn in pool.idle()}
         assert pids
         with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) pid",
@@ -165,7 +166,7 @@ def test_a_connection_the_server_closed_is_replaced(settings: Settings, server_u
         for _ in range(3):
             assert c.get("/collections/parcels/items/1").status_code == 200
             assert c.get("/collections/parcels/items?limit=3").status_code == 200
-        assert pids.isdisjoint(conn.info.backend_pid for conn in pool._idle)
+        assert pids.isdisjoint(conn.info.backend_pid for conn in pool.idle())
 
 
 def test_a_database_that_is_away_is_a_503_on_the_async_path(settings: Settings) -> None:

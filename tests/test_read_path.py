@@ -120,8 +120,8 @@ def test_the_hot_routes_read_on_the_event_loop_from_the_read_database(
     assert checkouts == []  # neither sync pool: the async read pool answered
     read_db = libpq_url(database_url).rpartition("/")[2]
     assert read_db != libpq_url(empty_primary).rpartition("/")[2]
-    assert app.state.read_db._idle
-    assert {c.info.dbname for c in app.state.read_db._idle} == {read_db}
+    assert app.state.read_db.idle()
+    assert {c.info.dbname for c in app.state.read_db.idle()} == {read_db}
 
 
 def test_writes_go_to_the_primary(replica_client, database_url, empty_primary) -> None:

@@ -21,6 +21,7 @@ from api.deps import (
     public_base,
     read_conn,
 )
+from api.hotpath import hot
 from api.routes import downloads
 from core.errors import InvalidParameterError, NotFoundError
 from core.settings import Settings
@@ -126,16 +127,17 @@ def queryables(request: Request, spec: LayerDep, user: CurrentUser) -> Response:
     }, media_type="application/schema+json")
 
 
-def _link(base_path: str, qs: dict[str, str], rel: str, offset: int | None = None) -> dict[str, str]:
-    args = dict(qs)
+def _link(base_path: str, query: str, rel: str, offset: int | None = None) -> dict[str, str]:
+    """A link to a page: `query` is the request's encoded query less its offset."""
     if offset is not None:
-        args["offset"] = str(offset)
-    return {"rel": rel, "type": GEOJSON, "href": f"{base_path}?{urlencode(args)}" if args else base_path}
+        query = f"{query}&offset={offset}" if query else f"offset={offset}"
+    return {"rel": rel, "type": GEOJSON, "href": f"{base_path}?{query}" if query else base_path}
 
 
 @router.get("/collections/{collection_id}/items", summary="Features of a layer",
             responses={200: {"content": {GEOJSON: {}}, "description": "A FeatureCollection."},
                        **ERRORS})
+@hot
 async def items(
     request: Request,
     spec: LayerDep,
@@ -173,7 +175,7 @@ async def items(
     if fmt != "geojson":
         return await run_in_threadpool(_download, request, spec, q, fmt, crs, settings, lang)
     matched, returned, feats = await features.items_async(db, spec, q)
-    qs = {k: v for k, v in request.query_params.items() if k != "offset"}
+    qs = urlencode([(k, v) for k, v in request.query_params.items() if k != "offset"])
     base = f"{public_base(request)}/collections/{spec.id}"
     path = f"{base}/items"
     links = [_link(path, qs, "self", q.offset or None),
@@ -198,6 +200,7 @@ def _download(request: Request, spec: LayerSpec, q: features.Query, fmt: str, cr
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature",
             responses={200: {"content": {GEOJSON: {}}, "description": "A Feature."}, **ERRORS})
+@hot
 async def feature(
     request: Request,
     spec: LayerDep,

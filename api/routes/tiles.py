@@ -14,6 +14,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import LangDep, LayerDep, ReadConnDep, ReaderDep, public_base
+from api.hotpath import hot
 from api.params import etag_matches, whole_number
 from api.routes.collections import ERRORS
 from core.errors import InvalidParameterError, NotFoundError
@@ -141,6 +142,7 @@ def _int(value: str, name: str) -> int:
 @router.get("/collections/{collection_id}/tiles/WebMercatorQuad/{tile_matrix}/{tile_row}/{tile_col}",
             summary="A vector tile (z/y/x)",
             responses={200: {"content": {MVT: {}}, "description": "A Mapbox Vector Tile."}, **ERRORS})
+@hot
 async def vector_tile(request: Request, spec: LayerDep, db: ReaderDep, tile_matrix: str, tile_row: str,
                 tile_col: str,
                 filter_: str | None = Query(None, alias="filter", description="CQL2 filter of the features drawn (as on /items)."),
