@@ -34,6 +34,7 @@ class Results:
 
     rows: list[Row] = field(default_factory=list)
     extra_rows: list[Row] = field(default_factory=list)
+    bare_rows: list[Row] = field(default_factory=list)  # `tipg` holds the bare app's measure
     gzip_rows: list[Row] = field(default_factory=list)
     scenarios: list[Scenario] = field(default_factory=list)
     imports: Any = None
@@ -233,6 +234,24 @@ def scenario_table(rows: list[Row]) -> list[str]:
     return out
 
 
+def bare_table(rows: list[Row]) -> list[str]:
+    """quyhoach beside the bare ASGI app and the floor, measured in the same interleaved runs."""
+    out = [
+        "| scenario | quyhoach | bare ASGI app | floor (PostGIS) | quyhoach ÷ floor (time) "
+        "| bare ÷ floor (time) | quyhoach ÷ bare (time) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        q, b, f = row.quyhoach, row.tipg, row.floor
+
+        def ratio(slow: Measure | None, fast: Measure | None) -> str:
+            return _f(fast.rps / slow.rps, 2) + "×" if slow and fast and slow.rps else "—"
+
+        out.append(f"| {row.scenario.title} | {_peer(q)} | {_peer(b)} | {_peer(f)} "
+                   f"| {ratio(q, f)} | {ratio(b, f)} | {ratio(q, b)} |")
+    return out
+
+
 def render(res: Results, env: dict[str, str]) -> str:
     """The whole report as markdown."""
     lines = ["# quyhoach benchmark: against tipg, ogr2ogr and the PostGIS floor", ""]
@@ -249,6 +268,14 @@ def render(res: Results, env: dict[str, str]) -> str:
     if res.gzip_rows:
         lines += ["", "## Compressed (`Accept-Encoding: gzip`), 1 worker per service", ""]
         lines += compressed_table(res.gzip_rows, res.rows)
+    if res.bare_rows:
+        lines += ["", "## Without the framework: a bare ASGI app, 1 worker", "",
+                  "`bench/bare.py` answers the same two requests with the same statements "
+                  "through the same read pool under the same uvicorn, with no framework, no "
+                  "middleware, no parameters parsed and no links: what Python and HTTP alone "
+                  "cost on this machine. The three peers run interleaved in one pass of their "
+                  "own, so compare within a row.", ""]
+        lines += bare_table(res.bare_rows)
     if res.extra_rows:
         lines += ["", "## Tile cache (revalidation), quyhoach only", ""]
         lines += scenario_table(res.extra_rows)
@@ -309,9 +336,12 @@ def to_json(res: Results, env: dict[str, str]) -> dict[str, Any]:
              "goals": [{"goal": g.text(), "status": goal_status(g, r)[0],
                         "ratio": goal_status(g, r)[1]} for g in r.scenario.goals]}
             for r in res.rows + res.gzip_rows + res.extra_rows]
+    bare = [{"key": r.scenario.key, "quyhoach": _measure_json(r.quyhoach),
+             "bare": _measure_json(r.tipg), "floor": _measure_json(r.floor)}
+            for r in res.bare_rows]
     mp = res.map
     return {
-        "machine": env, "settings": res.settings, "rows": rows,
+        "machine": env, "settings": res.settings, "rows": rows, "bare": bare,
         "goals": [{"goal": g, "achieved": a, "status": s} for g, a, s in goals(res)],
         "picks": dataclasses.asdict(res.picks) if res.picks else None,
         "imports": dataclasses.asdict(res.imports) if res.imports else None,

@@ -77,7 +77,7 @@ def run_scenarios(scs: list[scenarios.Scenario], q: servers.Server, t: servers.S
         peers: list[tuple[str, load.Measure, object]] = [("quyhoach", row.quyhoach, q.base)]
         if t is not None and sc.tipg:
             row.tipg = _probe(t.base, sc, sc.tipg)
-            peers.append(("tipg", row.tipg, t.base))
+            peers.append((t.name, row.tipg, t.base))
         statements = None
         if with_floor and sc.floor:
             statements = load.capture(app, sc.quyhoach)
@@ -199,6 +199,13 @@ def main(argv: list[str] | None = None) -> int:
         running.append(t)
         res.rows += run_scenarios(scs, q, t, app, url, args.seconds, args.rounds, True,
                                   warm)
+        bare_scs = [sc for sc in scs if sc.key in scenarios.BARE]
+        if bare_scs:
+            log("bare ASGI app (bench/bare.py): the same statements with no framework")
+            bare = servers.start_bare(url, args.work)
+            running.append(bare)
+            res.bare_rows += run_scenarios(bare_scs, q, bare, app, url, args.seconds,
+                                           args.rounds, True, warm)
         if only:
             raise _Partial
         log("compressed: the box and the z14 tile with Accept-Encoding: gzip")

@@ -178,6 +178,8 @@ def scenarios(p: Picks) -> list[Scenario]:
 GOAL_ORDER = (("feature8", "tipg"), ("page8", "floor"), ("bbox1", "tipg"), ("bbox1", "floor"),
               ("z14", "floor"), ("z14", "tipg-bytes"), ("z16", "tipg"), ("z16", "floor"),
               ("z16", "tipg-bytes"))
+# Run again beside a bare ASGI app (bench/bare.py) serving the same statements.
+BARE = ("page8", "feature8")
 IMPORT_GOAL = 1.2  # the import command's wall clock ≤ 1.2 × ogr2ogr's
 MAP_GOAL_MS = 2000.0  # /map drawn within 2 s
 GZIP = (("Accept-Encoding", "gzip"),)

@@ -114,6 +114,25 @@ def start_quyhoach(database_url: str, workers: int, work: Path) -> Server:
     return server
 
 
+def start_bare(database_url: str, work: Path) -> Server:
+    """`bench/bare.py` (no framework, quyhoach's statements and read pool), 1 uvicorn worker."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url}
+    cmd = [str(Path(sys.executable).parent / "uvicorn"), "bare:app", "--app-dir", str(BENCH),
+           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+           "--no-access-log"]
+    log = work / "bare.log"
+    proc = _spawn(cmd, env, log)
+    base = f"http://127.0.0.1:{port}"
+    server = Server("bare", base, 1, proc)
+    try:
+        _wait(proc, base + "/conformance", log)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
 def start_tipg(database_url: str, workers: int, work: Path) -> Server:
     """tipg serving only the layer tables of the same database, on a free loopback port."""
     ensure_tipg()

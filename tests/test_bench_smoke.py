@@ -48,6 +48,13 @@ def test_bench_smoke(server_url: str, tmp_path: Path) -> None:
     # The box as a CQL2 S_INTERSECTS filter selects what bbox= does.
     assert rows["cql1"]["quyhoach"]["features"] == rows["bbox1"]["quyhoach"]["features"]
     assert 0 < rows["page8"]["quyhoach"]["features"] <= 100
+    # The bare ASGI app answered the same page and feature, beside quyhoach and the floor.
+    bare = {r["key"]: r for r in res["bare"]}
+    assert set(bare) == {"page8", "feature8"}
+    for key, row in bare.items():
+        for peer in ("quyhoach", "bare", "floor"):
+            assert row[peer]["rps"] > 0 and row[peer]["errors"] == 0, (key, peer, row)
+        assert row["bare"]["features"] == rows[key]["quyhoach"]["features"], key
     reval = next(r for r in res["rows"] if r["key"] == "z16-304")
     assert reval["quyhoach"]["rps"] > 0 and reval["quyhoach"]["bytes"] == 0
     # The compressed rows: both peers measured, tipg compresses (its own middleware), and what
