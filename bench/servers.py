@@ -94,49 +94,43 @@ def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def start_quyhoach(database_url: str, workers: int, work: Path) -> Server:
-    """quyhoach as `make run` serves it (uvicorn, the app factory), on a free loopback port."""
+def _start(name: str, uvicorn: Path, app: list[str], env: dict[str, str], workers: int,
+           log: Path, ready: str, timeout: float = 60) -> Server:
+    """uvicorn serving `app` on a free loopback port, once `ready` answers."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url,
-           "QUYHOACH_BASEMAP_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png"}
-    cmd = [str(Path(sys.executable).parent / "uvicorn"), "api.app:create_app", "--factory",
-           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-           "--log-level", "warning", "--no-access-log"]
-    log = work / f"quyhoach-{workers}w.log"
+    cmd = [str(uvicorn), *app, "--host", "127.0.0.1", "--port", str(port), "--workers",
+           str(workers), "--log-level", "warning", "--no-access-log"]
     proc = _spawn(cmd, env, log)
     base = f"http://127.0.0.1:{port}"
-    server = Server("quyhoach", base, workers, proc)
+    server = Server(name, base, workers, proc)
     try:
-        _wait(proc, base + "/conformance", log)
+        _wait(proc, base + ready, log, timeout=timeout)
     except Exception:
         server.stop()
         raise
     return server
+
+
+def start_quyhoach(database_url: str, workers: int, work: Path) -> Server:
+    """quyhoach as `make run` serves it (uvicorn, the app factory), on a free loopback port."""
+    env = {**os.environ, "DATABASE_URL": database_url,
+           "QUYHOACH_BASEMAP_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png"}
+    return _start("quyhoach", Path(sys.executable).parent / "uvicorn",
+                  ["api.app:create_app", "--factory"], env, workers,
+                  work / f"quyhoach-{workers}w.log", "/conformance")
 
 
 def start_bare(database_url: str, work: Path) -> Server:
     """`bench/bare.py` (no framework, quyhoach's statements and read pool), 1 uvicorn worker."""
-    port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
-    cmd = [str(Path(sys.executable).parent / "uvicorn"), "bare:app", "--app-dir", str(BENCH),
-           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-           "--no-access-log"]
-    log = work / "bare.log"
-    proc = _spawn(cmd, env, log)
-    base = f"http://127.0.0.1:{port}"
-    server = Server("bare", base, 1, proc)
-    try:
-        _wait(proc, base + "/conformance", log)
-    except Exception:
-        server.stop()
-        raise
-    return server
+    return _start("bare", Path(sys.executable).parent / "uvicorn",
+                  ["bare:app", "--app-dir", str(BENCH)], env, 1, work / "bare.log",
+                  "/conformance")
 
 
 def start_tipg(database_url: str, workers: int, work: Path) -> Server:
     """tipg serving only the layer tables of the same database, on a free loopback port."""
     ensure_tipg()
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIPG_", "QUYHOACH_"))}
     env.update({
         "DATABASE_URL": database_url,
@@ -147,16 +141,5 @@ def start_tipg(database_url: str, workers: int, work: Path) -> Server:
         "TIPG_TILE_BUFFER": str(TILE_BUFFER),
         "TIPG_DEBUG": "FALSE",
     })
-    cmd = [str(TIPG_VENV / "bin" / "uvicorn"), "tipg.main:app", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-           "--no-access-log"]
-    log = work / f"tipg-{workers}w.log"
-    proc = _spawn(cmd, env, log)
-    base = f"http://127.0.0.1:{port}"
-    server = Server("tipg", base, workers, proc)
-    try:
-        _wait(proc, base + "/collections/public.parcels", log, timeout=120)
-    except Exception:
-        server.stop()
-        raise
-    return server
+    return _start("tipg", TIPG_VENV / "bin" / "uvicorn", ["tipg.main:app"], env, workers,
+                  work / f"tipg-{workers}w.log", "/collections/public.parcels", timeout=120)
