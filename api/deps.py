@@ -105,15 +105,9 @@ async def get_lang(request: Request) -> str:
     return request.app.state.settings.default_lang
 
 
-def trusted_hosts(request: Request) -> set[str]:
-    """Host names trusted in a Host header: the configured ones and the socket's own address."""
-    server = request.scope.get("server")
-    return set(_trusted_hosts(request.app.state.settings.allowed_hosts,
-                              tuple(server) if server else None))
-
-
 @lru_cache(maxsize=64)
 def _trusted_hosts(allowed: str, server: tuple[str, int | None] | None) -> frozenset[str]:
+    """Host names trusted in a Host header: the configured ones and the socket's own address."""
     hosts = {h.strip().lower() for h in allowed.split(",")}
     if server:
         hosts.add(str(server[0]).lower())

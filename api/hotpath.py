@@ -24,6 +24,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.params import Depends, Query
 from fastapi.routing import APIRoute
+from starlette.convertors import StringConvertor
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -109,12 +110,6 @@ class HotRoute:
     calls: frozenset[Endpoint]
 
 
-def _pattern(path: str) -> tuple[re.Pattern[str], frozenset[str]]:
-    names = re.findall(r"{(\w+)}", path)
-    regex = re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
-    return re.compile(f"^{regex}$"), frozenset(names)
-
-
 def hot_routes(routes: Sequence[Any], app_dependencies: Sequence[Depends]) -> list[HotRoute]:
     """The GET routes among `routes` whose endpoints are marked hot, planned."""
     found = []
@@ -123,7 +118,10 @@ def hot_routes(routes: Sequence[Any], app_dependencies: Sequence[Depends]) -> li
             continue
         if route.methods != {"GET"}:
             raise NotHotError(f"{route.path}: only GET routes are hot")
-        pattern, names = _pattern(route.path)
+        # Starlette's own compiled pattern of the route; its parameters are taken as strings.
+        if any(not isinstance(c, StringConvertor) for c in route.param_convertors.values()):
+            raise NotHotError(f"{route.path}: a hot route's path parameters are plain strings")
+        pattern, names = route.path_regex, frozenset(route.param_convertors)
         prelude = tuple(plan(d.dependency, names) for d in (*app_dependencies, *route.dependencies)
                         if d.dependency is not None)
         endpoint = plan(route.endpoint, names)

@@ -34,7 +34,8 @@ async def _lifespan(receive: Any, send: Any) -> None:
 async def _body(path: str, query: bytes) -> tuple[int, bytes]:
     global _pool
     if _pool is None:
-        _pool = AsyncReadPool(Settings().database_url or "", Settings())
+        settings = Settings()
+        _pool = AsyncReadPool(settings.database_url or "", settings)
     parts = path.strip("/").split("/")
     if parts[:1] == ["conformance"]:
         return 200, b"{}"
