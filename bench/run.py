@@ -25,6 +25,7 @@ import benchdb  # noqa: E402
 import importbench  # noqa: E402
 import load  # noqa: E402
 import mapload  # noqa: E402
+import pinning  # noqa: E402
 import report  # noqa: E402
 import scenarios  # noqa: E402
 import servers  # noqa: E402
@@ -206,6 +207,20 @@ def main(argv: list[str] | None = None) -> int:
             running.append(bare)
             res.bare_rows += run_scenarios(bare_scs, q, bare, app, url, args.seconds,
                                            args.rounds, True, warm)
+            bare.stop()
+            log("the database on a CPU of its own: quyhoach, the bare app and the floor again")
+            with pinning.database_apart(url) as why_not:
+                if why_not is None:
+                    apart = [servers.start_quyhoach(url, 1, args.work),
+                             servers.start_bare(url, args.work)]
+                    running += apart
+                    res.apart_rows += run_scenarios(bare_scs, *apart, app, url, args.seconds,
+                                                    args.rounds, True, warm)
+                    for s in apart:
+                        s.stop()
+                else:
+                    res.notes.append(f"The pass with the database on a CPU of its own did not "
+                                     f"run: {why_not}.")
         if only:
             raise _Partial
         log("compressed: the box and the z14 tile with Accept-Encoding: gzip")

@@ -1,0 +1,80 @@
+"""The database on a CPU of its own: PostgreSQL on one core, the services and the load on the other.
+
+On a production host the database does not share its cores with the web workers in front of it;
+on this two-core machine every request's Python time is CPU taken from PostgreSQL, which the
+floor (pgbench alone) never pays. `database_apart` pins the server's postmaster and every backend
+(new ones inherit it) to the first CPU and this process (and so the servers, wrk and pgbench it
+starts afterwards) to the rest, and puts everything back on leaving. It needs two CPUs and the
+right to set the affinity of the server's processes (root, or the server's own user); otherwise
+it says why and pins nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import psycopg
+
+
+def postmaster_pid(url: str) -> int:
+    """The process id of the PostgreSQL server behind `url` (the parent of a backend)."""
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    status = Path(f"/proc/{backend}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines()
+                    if line.startswith("PPid:")))
+
+
+def server_processes(postmaster: int) -> list[int]:
+    """The postmaster and its children (backends, background workers)."""
+    found = [postmaster]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        ppid = next((line.split()[1] for line in status.splitlines()
+                     if line.startswith("PPid:")), None)
+        if ppid == str(postmaster):
+            found.append(int(entry.name))
+    return found
+
+
+def _set(pids: list[int], cpus: set[int]) -> None:
+    for pid in pids:
+        with suppress(ProcessLookupError):  # a backend that ended meanwhile
+            os.sched_setaffinity(pid, cpus)
+
+
+@contextmanager
+def database_apart(url: str) -> Iterator[str | None]:
+    """Pin the database to CPU 0 and this process to the others; yields None, or why not."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        yield f"one CPU only ({cpus})"
+        return
+    if not Path("/proc/self/status").exists():
+        yield "no /proc to find the server's processes"
+        return
+    mine = set(cpus)
+    db, rest = {cpus[0]}, set(cpus[1:])
+    postmaster = postmaster_pid(url)
+    try:
+        before = os.sched_getaffinity(postmaster)
+        _set(server_processes(postmaster), db)
+    except PermissionError:
+        with suppress(PermissionError):
+            _set(server_processes(postmaster), before)
+        yield "not allowed to set the database server's CPU affinity (run as root)"
+        return
+    try:
+        os.sched_setaffinity(0, rest)
+        yield None
+    finally:
+        os.sched_setaffinity(0, mine)
+        _set(server_processes(postmaster), before)
