@@ -173,11 +173,13 @@ class HotRoutes:
                       scope: Scope, receive: Receive, send: Send) -> None:
         scope["path_params"] = path_params
         request = Request(scope, receive)
+        # The query string read once; a name given twice reads as its last value, as in Starlette.
+        query = dict(request.query_params)
         cache: dict[Endpoint, Any] = {}
         try:
             for dependency in route.prelude:
-                await _run(dependency, request, path_params, cache)
-            response: Response = await _run(route.endpoint, request, path_params, cache)
+                await _run(dependency, request, path_params, query, cache)
+            response: Response = await _run(route.endpoint, request, path_params, query, cache)
         except Exception as exc:
             handler = _handler(app, exc)
             if handler is None:
@@ -186,7 +188,7 @@ class HotRoutes:
         await response(scope, receive, send)
 
 
-async def _run(p: Plan, request: Request, path_params: dict[str, str],
+async def _run(p: Plan, request: Request, path_params: dict[str, str], query: dict[str, str],
                cache: dict[Endpoint, Any]) -> Any:
     """Call a planned function, each dependency once per request (as FastAPI caches them)."""
     if p.call in cache:
@@ -199,8 +201,8 @@ async def _run(p: Plan, request: Request, path_params: dict[str, str],
         elif kind == "path":
             kwargs[name] = path_params[source[1]]
         elif kind == "query":
-            kwargs[name] = request.query_params.get(source[1])
+            kwargs[name] = query.get(source[1])
         else:
-            kwargs[name] = await _run(source[1], request, path_params, cache)
+            kwargs[name] = await _run(source[1], request, path_params, query, cache)
     result = cache[p.call] = await p.call(**kwargs)
     return result
