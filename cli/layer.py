@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sys
 from pathlib import Path
 
 import click
 
+from cli.common import fail
 from layers.catalog import CATALOG_DIR, CatalogError, load_entries, read_entry
 from layers.registry import extra_catalog_dir
 from layers.schema import migration_revision, migration_text
 
 BUILTIN_VERSIONS = Path(__file__).resolve().parent.parent / "layers" / "migrations" / "versions"
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 @click.group()
@@ -39,7 +34,7 @@ def check_cmd(files: tuple[Path, ...]) -> None:
             if entry.id in ids and not _in_catalog(path, extra):
                 raise CatalogError(path, 1, f"duplicate id {entry.id!r}: already in the catalogue")
     except CatalogError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"{len(entries) + len(files)} entries checked: OK")
 
 
@@ -64,10 +59,10 @@ def new_cmd(file: Path) -> None:
         if entry.id in {e.id for e in others}:
             raise CatalogError(file, 1, f"duplicate id {entry.id!r}: already in the catalogue")
     except CatalogError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     migration = versions / f"{migration_revision(entry)}.py"
     if migration.exists():
-        _fail(f"{migration} exists: the layer's table was generated before")
+        fail(f"{migration} exists: the layer's table was generated before")
     versions.mkdir(parents=True, exist_ok=True)
     if target.resolve() != file.resolve():
         catalog.mkdir(parents=True, exist_ok=True)

@@ -1,41 +1,57 @@
-"""The `quyhoach` command line."""
+"""The `quyhoach` command line.
+
+Each command lives in its own module, loaded when the command runs (Click's lazily loaded
+subcommands): `quyhoach import` reads no map, report, DXF or raster code, and a command starts
+in the time its own work needs.
+"""
 
 from __future__ import annotations
 
 import atexit
-import datetime as dt
 import gc
-import sys
-from pathlib import Path
+import importlib
+from typing import Any
 
 import click
-from sqlalchemy import text
 
-from cli.download import export_layer_cmd
-from cli.export import export_map_cmd
-from cli.history import status
-from cli.import_ import import_cmd
-from cli.layer import layer
-from cli.plans import plan
-from cli.units import units
-from cli.users import token, user
-from core import i18n
-from core.settings import get_settings
-from gis.cluster import ClusterError, cluster_from, down, up
-from gis.db import database_url, libpq_url, make_engine
-from layers.admin_units import get_unit
-from layers.migrate import current, upgrade
-from layers.sample import load_sample
-from maps.infrastructure import write_infrastructure_report
-from maps.report import write_report
+# Command name → "module:attribute" of its Click command or group.
+COMMANDS = {
+    "db": "cli.db:db",
+    "export": "cli.download:export_layer_cmd",
+    "export-map": "cli.export:export_map_cmd",
+    "import": "cli.import_:import_cmd",
+    "layer": "cli.layer:layer",
+    "load-sample": "cli.sample:load_sample_cmd",
+    "plan": "cli.plans:plan",
+    "report": "cli.report:report_cmd",
+    "serve": "cli.serve:serve_cmd",
+    "status": "cli.history:status",
+    "token": "cli.users:token",
+    "units": "cli.units:units",
+    "user": "cli.users:user",
+}
 
 
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
+class CommandGroup(click.Group):
+    """A group whose commands are imported from COMMANDS when they are asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, sorted."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The named command, its module imported now; None for an unknown name."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command: Any = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command) or command.name != cmd_name:
+            raise RuntimeError(f"{target} is not the command {cmd_name!r}")
+        return command
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Quyhoach: spatial planning service for Hanoi's districts."""
@@ -48,159 +64,6 @@ def main(ctx: click.Context) -> None:
 # Nor need the interpreter walk it at exit, which took 0.2 s of every command.
 atexit.register(gc.freeze)
 
-
-@main.group()
-def db() -> None:
-    """The database: the project's own PostGIS cluster, or DATABASE_URL."""
-
-
-@db.command("up")
-def db_up() -> None:
-    """Initialise and start the project-local cluster (unless DATABASE_URL is set)."""
-    settings = get_settings()
-    if settings.database_url:
-        click.echo("DATABASE_URL is set; the local cluster is not needed.")
-        return
-    try:
-        url = up(cluster_from(settings))
-    except ClusterError as exc:
-        _fail(str(exc))
-    click.echo(f"PostGIS cluster up: {url}")
-
-
-@db.command("down")
-def db_down() -> None:
-    """Stop the project-local cluster."""
-    try:
-        stopped = down(cluster_from(get_settings()))
-    except ClusterError as exc:
-        _fail(str(exc))
-    click.echo("PostGIS cluster stopped." if stopped else "PostGIS cluster was not running.")
-
-
-@db.command("path")
-def db_path() -> None:
-    """Print the project-local cluster's data directory."""
-    click.echo(cluster_from(get_settings()).data_dir)
-
-
-@db.command("url")
-def db_url() -> None:
-    """Print the database URL in use."""
-    click.echo(libpq_url(database_url(get_settings())))
-
-
-@db.command("status")
-def db_status() -> None:
-    """Print the PostgreSQL and PostGIS versions and the schema revision in use."""
-    engine = make_engine(get_settings())
-    try:
-        with engine.connect() as conn:
-            postgres, postgis = conn.execute(text("SELECT version(), postgis_full_version()")).one()
-            schema = None
-            if conn.execute(text("SELECT to_regclass('alembic_version')")).scalar() is not None:
-                schema = conn.execute(text(
-                    "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version"
-                )).scalar()
-    except Exception as exc:  # no server, or no PostGIS extension yet
-        _fail(f"cannot read the database status: {exc}")
-    finally:
-        engine.dispose()
-    click.echo(f"PostgreSQL: {postgres}")
-    click.echo(f"PostGIS: {postgis}")
-    click.echo(f"Schema: {schema or '(none)'}")
-
-
-@db.command("migrate")
-def db_migrate() -> None:
-    """Apply the schema migrations (the PostGIS extension included)."""
-    engine = make_engine(get_settings(), admin=True)
-    upgrade(engine)
-    click.echo(f"Schema at revision {current(engine)}.")
-    engine.dispose()
-
-
-@main.command("load-sample")
-@click.option("--if-empty", is_flag=True, help="Load only when the layers hold no data yet.")
-def load_sample_cmd(if_empty: bool) -> None:
-    """Load the Long Biên and Hai Bà Trưng sample (replaces the layers' contents)."""
-    engine = make_engine(get_settings(), admin=True)
-    counts = load_sample(engine, if_empty=if_empty, plan_store=get_settings().plan_store)
-    if counts is None:
-        click.echo("Layers already hold data; sample not loaded.")
-    else:
-        click.echo("Sample loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    engine.dispose()
-
-
-@main.command("report")
-@click.option("--topic", type=click.Choice(["clearance", "infrastructure"]), default="clearance",
-              help="Site clearance, or the infrastructure programme's figures.")
-@click.option("--unit", default=None, help="Administrative unit id, old or new, e.g. bo-de.")
-@click.option("--district", default=None, help="District slug, e.g. long-bien (or --unit).")
-@click.option("--ward", default=None, help="Restrict to one ward (its name).")
-@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "pdf", "xlsx"]),
-              default="text")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The figures as the status history stood on this day.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the report to this file (pdf and xlsx: a file named after the period).")
-def report_cmd(
-    unit: str | None, district: str | None, ward: str | None, date_from: dt.datetime, date_to: dt.datetime, fmt: str,
-    lang: str, as_of: dt.datetime | None, out: Path | None, topic: str,
-) -> None:
-    """Clearance progress (or the infrastructure figures) of a district for a period."""
-    if date_to < date_from:
-        _fail("--to is before --from")
-    engine = make_engine(get_settings(), admin=True)
-    with engine.connect() as conn:
-        found = get_unit(conn, unit) if unit else None
-        if unit and found is None:
-            _fail(i18n.phrase(i18n.UNIT_WORDS, "unknown", lang, id=unit))
-        if found is not None:
-            district, ward = found.slot
-        if not district:
-            _fail("--unit or --district is required")
-        write = write_infrastructure_report if topic == "infrastructure" else write_report
-        body, path = write(conn, str(district), date_from.date(), date_to.date(), ward,
-                           as_of.date() if as_of else None, fmt, lang, out)
-    engine.dispose()
-    if path is not None:
-        click.echo(f"Report written to {path}" if lang == "en" else f"Đã ghi báo cáo: {path}")
-    else:
-        click.echo(body)
-
-
-@main.command("serve")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=8000, type=int)
-@click.option("--workers", default=1, type=int)
-def serve_cmd(host: str, port: int, workers: int) -> None:
-    """Serve the API and the map."""
-    import uvicorn
-
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
-
-
-
-main.add_command(plan)
-
-
-main.add_command(import_cmd)
-main.add_command(layer)
-main.add_command(units)
-
-
-main.add_command(export_map_cmd)
-main.add_command(export_layer_cmd)
-
-
-main.add_command(status)
-main.add_command(user)
-main.add_command(token)
 
 if __name__ == "__main__":
     main()

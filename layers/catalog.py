@@ -288,11 +288,15 @@ def _reason(err: dict[str, Any]) -> str:
     return f"{loc}: {msg}" if loc else msg
 
 
+# libyaml's parser where PyYAML was built with it (the wheels are): the catalogue is read at
+# every start of the service and of every command.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_entry(source: str, path: Path | str = "<entry>") -> Entry:
     """A catalogue entry from YAML text, or a CatalogError naming the line and the reason."""
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "not valid YAML"
@@ -303,6 +307,8 @@ def parse_entry(source: str, path: Path | str = "<entry>") -> Entry:
         return Entry.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
+        # The line is looked up only for an entry that fails: composing costs a second parse.
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
         raise CatalogError(path, _node_line(node, _location(first)), _reason(first)) from None
 
 
