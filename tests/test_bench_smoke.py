@@ -137,7 +137,7 @@ def test_bench_scale_smoke(server_url: str, tmp_path: Path) -> None:
         assert im["rows"] == size["parcels"]
         assert len(im["quyhoach_cli"]) == 1 and len(im["ogr2ogr"]) == 1
     text = out.read_text()
-    for label in ("## Reads (1 worker)", "q time ÷ 300", "## Import", "s per 100k parcels"):
+    for label in ("## Reads (1 worker)", "q time per feature ÷ 300", "## Import", "s per 100k parcels"):
         assert label in text, label
     with psycopg.connect(server_url) as c:
         left = c.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
