@@ -7,8 +7,9 @@ PostGIS floor (tipg with --tipg): the parcels in a box of about 1,000 parcels, o
 and the z14 and z16 parcel tiles nearest 3,750 and 400 parcels. Below 140,000 parcels the city
 keeps its twelve districts and only grows denser, so the smaller sets have no tile as full as
 the larger ones: reads are compared by their time per feature served, and a read whose time per
-feature stays within 1.3× of the 10k figure does not depend on the table's size. The import (`quyhoach import`, whole command, against ogr2ogr doing the same table work)
-should grow linearly with the file. Ratios are to the smallest size's figure.
+feature stays within 1.3× of the 10k figure does not depend on the table's size. The import
+(`quyhoach import`, whole command, against ogr2ogr doing the same table work) should grow
+linearly with the file. Ratios are to the smallest size's figure.
 """
 
 from __future__ import annotations
