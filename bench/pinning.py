@@ -23,7 +23,8 @@ def postmaster_pid(url: str) -> int:
     """The process id of the PostgreSQL server behind `url` (the parent of a backend)."""
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    status = Path(f"/proc/{backend}/status").read_text()
+        # Read while the connection is open: the backend ends with it.
+        status = Path(f"/proc/{backend}/status").read_text()
     return int(next(line.split()[1] for line in status.splitlines()
                     if line.startswith("PPid:")))
 
