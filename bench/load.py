@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cpu import Cpu
+
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 PARAM = re.compile(r"%\((\w+)\)s")
 
@@ -37,6 +39,7 @@ class Run:
     requests: int
     errors: int = 0
     note: str = ""
+    cpu: Cpu | None = None  # CPU per request of each part, when the run was metered
 
 
 @dataclass
@@ -62,6 +65,15 @@ class Measure:
     def p99(self) -> float:
         """Median of the runs' p99 latencies (ms)."""
         return statistics.median(r.p99 for r in self.runs) if self.runs else 0.0
+
+    @property
+    def cpu(self) -> Cpu | None:
+        """Median CPU per request of each part over the metered runs (each part on its own)."""
+        metered = [r.cpu for r in self.runs if r.cpu is not None]
+        if not metered:
+            return None
+        return Cpu(*(statistics.median(getattr(c, part) for c in metered)
+                     for part in ("service", "database", "client")))
 
     @property
     def errors(self) -> int:

@@ -14,36 +14,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
 
-import psycopg
-
-
-def postmaster_pid(url: str) -> int:
-    """The process id of the PostgreSQL server behind `url` (the parent of a backend)."""
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-        # Read while the connection is open: the backend ends with it.
-        status = Path(f"/proc/{backend}/status").read_text()
-    return int(next(line.split()[1] for line in status.splitlines()
-                    if line.startswith("PPid:")))
-
-
-def server_processes(postmaster: int) -> list[int]:
-    """The postmaster and its children (backends, background workers)."""
-    found = [postmaster]
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:  # gone meanwhile
-            continue
-        ppid = next((line.split()[1] for line in status.splitlines()
-                     if line.startswith("PPid:")), None)
-        if ppid == str(postmaster):
-            found.append(int(entry.name))
-    return found
+from cpu import children, postmaster_pid
 
 
 def _set(pids: list[int], cpus: set[int]) -> None:
@@ -64,10 +36,10 @@ def database_apart(url: str) -> Iterator[str | None]:
     postmaster = postmaster_pid(url)
     try:
         before = os.sched_getaffinity(postmaster)
-        _set(server_processes(postmaster), db)
+        _set(children(postmaster), db)
     except PermissionError:
         with suppress(PermissionError):
-            _set(server_processes(postmaster), before)
+            _set(children(postmaster), before)
         yield "not allowed to set the database server's CPU affinity (run as root)"
         return
     try:
@@ -75,4 +47,4 @@ def database_apart(url: str) -> Iterator[str | None]:
         yield None
     finally:
         os.sched_setaffinity(0, mine)
-        _set(server_processes(postmaster), before)
+        _set(children(postmaster), before)

@@ -253,6 +253,34 @@ def bare_table(rows: list[Row]) -> list[str]:
     return out
 
 
+def cpu_table(rows: list[Row], second: str) -> list[str]:
+    """CPU milliseconds per request of each part, for the peers of each row, and against the floor.
+
+    `second` names the row's second peer (tipg, or the bare app in the bare pass).
+    """
+    out = ["| scenario | peer | service | database | load generator | total "
+           "| total ÷ floor's |", "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        floor = row.floor.cpu if row.floor else None
+        for name, m in (("quyhoach", row.quyhoach), (second, row.tipg), ("floor", row.floor)):
+            c = m.cpu if m else None
+            if c is None:
+                continue
+            vs = _f(c.total / floor.total, 2) + "×" if floor and floor.total else "—"
+            out.append(f"| {row.scenario.title} | {name} | "
+                       + (f"{c.service:.3f}" if name != "floor" else "—")
+                       + f" | {c.database:.3f} | {c.client:.3f} | {c.total:.3f} | {vs} |")
+    return out
+
+
+CPU_NOTE = ("CPU time per request, in ms, read from /proc around each measured run (medians of "
+            "the runs, each part on its own; `bench/cpu.py`): the service's processes, the "
+            "PostgreSQL server's (backends included) and the load generator (wrk, or pgbench for "
+            "the floor). It drifts far less with the machine than throughput does, and shows "
+            "what each peer adds to the database's own work. On two shared cores the throughput "
+            "ratio follows the total: the floor's total is the database's work and pgbench's.")
+
+
 def render(res: Results, env: dict[str, str]) -> str:
     """The whole report as markdown."""
     lines = ["# quyhoach benchmark: against tipg, ogr2ogr and the PostGIS floor", ""]
@@ -261,7 +289,11 @@ def render(res: Results, env: dict[str, str]) -> str:
     lines += ["", "## Set-up", ""]
     lines += [f"- {k}: {v}" for k, v in res.settings.items()]
     lines += ["", "## Requests (1 worker per service)", ""]
-    lines += scenario_table([r for r in res.rows if r.workers == 1])
+    one = [r for r in res.rows if r.workers == 1]
+    lines += scenario_table(one)
+    if any(r.quyhoach.cpu for r in one):
+        lines += ["", "### Where the CPU goes, 1 worker", "", CPU_NOTE, ""]
+        lines += cpu_table(one, "tipg")
     multi = [r for r in res.rows if r.workers != 1]
     if multi:
         lines += ["", f"## Requests ({multi[0].workers} workers per service)", ""]
@@ -277,6 +309,9 @@ def render(res: Results, env: dict[str, str]) -> str:
                   "cost on this machine. The three peers run interleaved in one pass of their "
                   "own, so compare within a row.", ""]
         lines += bare_table(res.bare_rows)
+        if any(r.quyhoach.cpu for r in res.bare_rows):
+            lines += ["", "CPU per request in the same runs (ms):", ""]
+            lines += cpu_table(res.bare_rows, "bare ASGI app")
     if res.apart_rows:
         lines += ["", "## The database on a CPU of its own, 1 worker", "",
                   "The same three peers, with PostgreSQL pinned to the first CPU and the "
@@ -285,6 +320,9 @@ def render(res: Results, env: dict[str, str]) -> str:
                   "CPU from the database. Not the set-up the goals are judged on; it shows "
                   "what the rows above lose to sharing two cores.", ""]
         lines += bare_table(res.apart_rows)
+        if any(r.quyhoach.cpu for r in res.apart_rows):
+            lines += ["", "CPU per request in the same runs (ms):", ""]
+            lines += cpu_table(res.apart_rows, "bare ASGI app")
     if res.extra_rows:
         lines += ["", "## Tile cache (revalidation), quyhoach only", ""]
         lines += scenario_table(res.extra_rows)
@@ -334,7 +372,9 @@ def _measure_json(m: Measure | None) -> dict[str, Any] | None:
         return None
     return {"rps": m.rps, "p50_ms": m.p50, "p99_ms": m.p99, "errors": m.errors,
             "bytes": m.bytes, "features": m.features, "runs": len(m.runs),
-            "encoding": m.encoding}
+            "encoding": m.encoding,
+            "cpu_ms": None if m.cpu is None else {**dataclasses.asdict(m.cpu),
+                                                  "total": m.cpu.total}}
 
 
 def to_json(res: Results, env: dict[str, str]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import benchdb  # noqa: E402
+import cpu  # noqa: E402
 import importbench  # noqa: E402
 import load  # noqa: E402
 import mapload  # noqa: E402
@@ -69,9 +70,14 @@ def _probe(base: str, sc: scenarios.Scenario, path: str) -> load.Measure:
 
 def run_scenarios(scs: list[scenarios.Scenario], q: servers.Server, t: servers.Server | None,
                   app, url: str, seconds: int, rounds: int, with_floor: bool,
-                  warm: int) -> list[report.Row]:
-    """Every scenario: probe each peer, warm up, then interleaved measured runs."""
+                  warm: int, postmaster: int | None = None) -> list[report.Row]:
+    """Every scenario: probe each peer, warm up, then interleaved measured runs.
+
+    With `postmaster` (the database server's process), each run is also metered: CPU per request
+    of the service, the database and the load generator (`bench/cpu.py`).
+    """
     rows = []
+    pids = {"quyhoach": q.proc.pid, **({t.name: t.proc.pid} if t is not None else {})}
     for sc in scs:
         log(f"{sc.key} ({q.workers} worker(s)): {sc.title}")
         row = report.Row(sc, q.workers, _probe(q.base, sc, sc.quyhoach))
@@ -93,11 +99,16 @@ def run_scenarios(scs: list[scenarios.Scenario], q: servers.Server, t: servers.S
         for r in range(rounds):
             order = peers[r % len(peers):] + peers[: r % len(peers)]
             for name, measure, base in order:
+                meter = None if postmaster is None else cpu.Meter(postmaster, pids.get(name))
+                if meter is not None:
+                    meter.start()
                 if name == "floor":
                     run = load.pgbench(url, statements, sc.conns, seconds)
                 else:
                     path = sc.quyhoach if name == "quyhoach" else sc.tipg
                     run = load.wrk(base + path, sc.conns, seconds, dict(sc.headers))
+                if meter is not None:
+                    run.cpu = meter.stop(run.requests)
                 measure.runs.append(run)
                 log(f"  {name:8s} {run.rps:9.1f} req/s  p50 {run.p50:7.1f} ms  "
                     f"p99 {run.p99:7.1f} ms" + (f"  {run.errors} errors" if run.errors else ""))
@@ -193,20 +204,21 @@ def main(argv: list[str] | None = None) -> int:
     }
     running: list[servers.Server] = []
     try:
+        postmaster = cpu.postmaster_pid(url)
         log("starting quyhoach and tipg (1 worker each)")
         q = servers.start_quyhoach(url, 1, args.work)
         running.append(q)
         t = servers.start_tipg(url, 1, args.work)
         running.append(t)
         res.rows += run_scenarios(scs, q, t, app, url, args.seconds, args.rounds, True,
-                                  warm)
+                                  warm, postmaster)
         bare_scs = [sc for sc in scs if sc.key in scenarios.BARE]
         if bare_scs:
             log("bare ASGI app (bench/bare.py): the same statements with no framework")
             bare = servers.start_bare(url, args.work)
             running.append(bare)
             res.bare_rows += run_scenarios(bare_scs, q, bare, app, url, args.seconds,
-                                           args.rounds, True, warm)
+                                           args.rounds, True, warm, postmaster)
             bare.stop()
             log("the database on a CPU of its own: quyhoach, the bare app and the floor again")
             with pinning.database_apart(url) as why_not:
@@ -215,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                              servers.start_bare(url, args.work)]
                     running += apart
                     res.apart_rows += run_scenarios(bare_scs, *apart, app, url, args.seconds,
-                                                    args.rounds, True, warm)
+                                                    args.rounds, True, warm, postmaster)
                     for s in apart:
                         s.stop()
                 else:

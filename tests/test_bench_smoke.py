@@ -55,6 +55,12 @@ def test_bench_smoke(server_url: str, tmp_path: Path) -> None:
         for peer in ("quyhoach", "bare", "floor"):
             assert row[peer]["rps"] > 0 and row[peer]["errors"] == 0, (key, peer, row)
         assert row["bare"]["features"] == rows[key]["quyhoach"]["features"], key
+        # Each run metered: the services' processes and the database did work for the requests;
+        # the floor has no service, and its database part is PostgreSQL's own.
+        for peer in ("quyhoach", "bare"):
+            cpu = row[peer]["cpu_ms"]
+            assert cpu["service"] > 0 and cpu["database"] > 0 and cpu["client"] > 0, (key, cpu)
+        assert row["floor"]["cpu_ms"]["service"] == 0 and row["floor"]["cpu_ms"]["database"] > 0
     # Again with the database on a CPU of its own, where this process may pin the server.
     if os.geteuid() == 0 and len(os.sched_getaffinity(0)) >= 2:
         apart = {r["key"]: r for r in res["apart"]}
