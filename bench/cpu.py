@@ -41,25 +41,25 @@ def postmaster_pid(url: str) -> int:
                     if line.startswith("PPid:")))
 
 
-def children(pid: int) -> list[int]:
-    """`pid` and its direct children."""
-    found = [pid]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            read = _ppid_and_seconds(int(entry.name))
-            if read is not None and read[0] == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def tree(pid: int) -> list[int]:
-    """`pid` and all its descendants."""
+def _parents() -> dict[int, list[int]]:
+    """Every process's children, by parent (one pass over /proc)."""
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             read = _ppid_and_seconds(int(entry.name))
             if read is not None:
                 parents.setdefault(read[0], []).append(int(entry.name))
+    return parents
+
+
+def children(pid: int, parents: dict[int, list[int]] | None = None) -> list[int]:
+    """`pid` and its direct children."""
+    return [pid, *(parents if parents is not None else _parents()).get(pid, [])]
+
+
+def tree(pid: int, parents: dict[int, list[int]] | None = None) -> list[int]:
+    """`pid` and all its descendants."""
+    parents = parents if parents is not None else _parents()
     found, todo = [], [pid]
     while todo:
         p = todo.pop()
@@ -100,8 +100,9 @@ class Meter:
         self.service = service
 
     def _read(self) -> tuple[float, float, float]:
-        svc = seconds(tree(self.service)) if self.service is not None else 0.0
-        return svc, seconds(children(self.postmaster)), _own_children()
+        parents = _parents()
+        svc = seconds(tree(self.service, parents)) if self.service is not None else 0.0
+        return svc, seconds(children(self.postmaster, parents)), _own_children()
 
     def start(self) -> None:
         """Before the run."""
